@@ -1,6 +1,7 @@
 //! [`Client`], the entry point for the plugin-integration API.
 
 use std::fmt;
+use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,6 +13,8 @@ use uuid::Uuid;
 use crate::error::{CONNECTION_NOT_FOUND, Error, Result};
 use crate::generated::{self, types};
 use crate::pagination::{self, Page};
+use crate::rate_limit::RateLimiter;
+use crate::retry::RetryPolicy;
 use crate::transport::{self, Transport};
 use crate::{Connection, ConnectionState, Integration, IntegrationUpdate, NewIntegration};
 
@@ -50,13 +53,16 @@ pub struct Client {
     base_url: url::Url,
 }
 
-/// Builds a [`Client`] with a custom base URL, HTTP client or timeout.
+/// Builds a [`Client`] with a custom base URL, HTTP client, timeout, retry
+/// count or rate limit.
 #[derive(Default)]
 pub struct ClientBuilder {
     token: Option<String>,
     base_url: Option<String>,
     http_client: Option<reqwest::Client>,
     timeout: Option<Duration>,
+    max_retries: Option<u32>,
+    rate_limit: Option<u32>,
 }
 
 impl ClientBuilder {
@@ -87,6 +93,32 @@ impl ClientBuilder {
         self
     }
 
+    /// Sets how many times a failed request is resent; 0 turns retries off.
+    /// The default is [`DEFAULT_MAX_RETRIES`](crate::DEFAULT_MAX_RETRIES).
+    ///
+    /// Every operation is retried after 429 and after a failure to connect,
+    /// because the server did not process the request. Only GET, PUT and
+    /// DELETE are also retried after a timeout, a broken connection, 502, 503
+    /// or 504: a create (POST) or update (PATCH) may already have taken
+    /// effect, so it is never resent once it may have reached the server.
+    /// Waits follow `Retry-After` (seconds or HTTP date) when the server sends
+    /// it, and otherwise grow exponentially with jitter; no single wait
+    /// exceeds 30 seconds.
+    pub fn max_retries(mut self, max_retries: u32) -> Self {
+        self.max_retries = Some(max_retries);
+        self
+    }
+
+    /// Sets the most requests per second that this client and all its clones
+    /// send together; 0 turns the limit off. The default is
+    /// [`DEFAULT_REQUESTS_PER_SECOND`](crate::DEFAULT_REQUESTS_PER_SECOND),
+    /// Productboard's limit per token. Requests are spaced evenly, so a burst
+    /// of calls waits only as long as the rate requires.
+    pub fn rate_limit(mut self, requests_per_second: u32) -> Self {
+        self.rate_limit = Some(requests_per_second);
+        self
+    }
+
     /// Builds the client.
     ///
     /// # Errors
@@ -111,17 +143,18 @@ impl ClientBuilder {
             None => reqwest::Client::builder()
                 .connect_timeout(timeout.min(Duration::from_secs(10)))
                 .build()
-                .map_err(|error| {
-                    Error::config("cannot create the HTTP client").with_source(error)
-                })?,
+                .map_err(|error| Error::config("cannot create the HTTP client").with_source(error))?,
         };
 
-        let transport = Transport::new(&token, timeout)?;
-        let api = generated::Client::new_with_client(
-            base_url.as_str().trim_end_matches('/'),
-            http,
-            transport,
-        );
+        let retry = RetryPolicy {
+            max_retries: self.max_retries.unwrap_or(crate::DEFAULT_MAX_RETRIES),
+            ..RetryPolicy::default()
+        };
+        let rate_limiter = NonZeroU32::new(self.rate_limit.unwrap_or(crate::DEFAULT_REQUESTS_PER_SECOND))
+            .map(RateLimiter::per_second);
+        let transport = Transport::new(&token, timeout, retry, rate_limiter)?;
+        let api =
+            generated::Client::new_with_client(base_url.as_str().trim_end_matches('/'), http, transport);
         Ok(Client {
             api: Arc::new(api),
             base_url,
@@ -130,9 +163,8 @@ impl ClientBuilder {
 }
 
 fn parse_base_url(text: &str) -> Result<url::Url> {
-    let url = url::Url::parse(text).map_err(|error| {
-        Error::config(format!("invalid base URL {text:?}: {error}")).with_source(error)
-    })?;
+    let url = url::Url::parse(text)
+        .map_err(|error| Error::config(format!("invalid base URL {text:?}: {error}")).with_source(error))?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
         return Err(Error::config(format!(
             "invalid base URL {text:?}: expected an absolute http or https URL"
@@ -152,6 +184,8 @@ impl fmt::Debug for ClientBuilder {
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
             .field("base_url", &self.base_url)
             .field("timeout", &self.timeout)
+            .field("max_retries", &self.max_retries)
+            .field("rate_limit", &self.rate_limit)
             .finish_non_exhaustive()
     }
 }
@@ -230,11 +264,7 @@ impl Client {
     ///
     /// 404 with the code `pluginIntegration.notFound` when it does not exist.
     pub async fn integration(&self, id: Uuid) -> Result<Integration> {
-        let response = call(
-            "get_integration",
-            self.api.get_integration(&id, &x_version()),
-        )
-        .await?;
+        let response = call("get_integration", self.api.get_integration(&id, &x_version())).await?;
         Ok(response.data)
     }
 
@@ -256,11 +286,8 @@ impl Client {
             async move {
                 match next {
                     None => {
-                        let response = call(
-                            "list_integrations",
-                            client.api.list_integrations(&x_version()),
-                        )
-                        .await?;
+                        let response =
+                            call("list_integrations", client.api.list_integrations(&x_version())).await?;
                         Ok(Page::new(response.data, response.links.next))
                     }
                     Some(url) => {
@@ -281,24 +308,14 @@ impl Client {
     ///
     /// An invalid field is rejected before sending; 404 with
     /// `pluginIntegration.notFound`; 400 with `callback.probeFailed`.
-    pub async fn update_integration(
-        &self,
-        id: Uuid,
-        update: &IntegrationUpdate,
-    ) -> Result<Integration> {
+    pub async fn update_integration(&self, id: Uuid, update: &IntegrationUpdate) -> Result<Integration> {
         const OPERATION: &str = "update_integration";
         update
             .validate()
             .map_err(|error| error.with_operation(OPERATION))?;
 
-        let body = types::UpdateIntegrationBody {
-            data: update.clone(),
-        };
-        let response = call(
-            OPERATION,
-            self.api.update_integration(&id, &x_version(), &body),
-        )
-        .await?;
+        let body = types::UpdateIntegrationBody { data: update.clone() };
+        let response = call(OPERATION, self.api.update_integration(&id, &x_version(), &body)).await?;
         Ok(response.data)
     }
 
@@ -326,8 +343,7 @@ impl Client {
     pub async fn connection(&self, integration: Uuid, feature: Uuid) -> Result<Connection> {
         let result = call(
             "get_connection",
-            self.api
-                .get_connection(&integration, &feature, &x_version()),
+            self.api.get_connection(&integration, &feature, &x_version()),
         )
         .await;
         match result {
@@ -357,10 +373,7 @@ impl Client {
     /// never sent elsewhere. It ends with an error, never a shortened list,
     /// when a page fails, when a next link points elsewhere, or when a next
     /// link repeats (a server looping on the same page).
-    pub fn connections(
-        &self,
-        integration: Uuid,
-    ) -> impl Stream<Item = Result<Connection>> + Send + 'static {
+    pub fn connections(&self, integration: Uuid) -> impl Stream<Item = Result<Connection>> + Send + 'static {
         let client = self.clone();
         pagination::stream(self.base_url.clone(), move |next| {
             let client = client.clone();
@@ -447,19 +460,14 @@ impl Client {
     pub async fn delete_connection(&self, integration: Uuid, feature: Uuid) -> Result<()> {
         call_empty(
             "delete_connection",
-            self.api
-                .delete_connection(&integration, &feature, &x_version()),
+            self.api.delete_connection(&integration, &feature, &x_version()),
         )
         .await
     }
 
     /// Fetches a page from a `links.next` URL, which the generated client
     /// cannot request, through the same hooks as every other call.
-    async fn get_page<T: DeserializeOwned>(
-        &self,
-        operation: &'static str,
-        url: url::Url,
-    ) -> Result<T> {
+    async fn get_page<T: DeserializeOwned>(&self, operation: &'static str, url: url::Url) -> Result<T> {
         let request = self
             .api
             .client
@@ -502,8 +510,7 @@ fn request_for(state: &ConnectionState) -> StateRequest {
     }
 }
 
-type GeneratedResult<T> =
-    std::result::Result<ResponseValue<T>, progenitor_client::Error<types::ErrorBody>>;
+type GeneratedResult<T> = std::result::Result<ResponseValue<T>, progenitor_client::Error<types::ErrorBody>>;
 
 /// Awaits a generated call and converts its outcome into this crate's types.
 async fn call<T: DeserializeOwned>(
@@ -526,9 +533,7 @@ async fn call_empty(
     let (result, meta) = transport::capture(request).await;
     match result {
         Ok(_) => Ok(()),
-        Err(progenitor_client::Error::UnexpectedResponse(response))
-            if response.status().is_success() =>
-        {
+        Err(progenitor_client::Error::UnexpectedResponse(response)) if response.status().is_success() => {
             Ok(())
         }
         Err(error) => convert_error::<()>(error, meta)
@@ -554,9 +559,7 @@ async fn convert_error<T: DeserializeOwned>(
             Error::from_status(status, headers, body.into())
         }
         Generated::InvalidResponsePayload(body, source) => match meta {
-            Some(meta) if meta.status.is_success() => {
-                Error::decode(meta.status, meta.headers, body, source)
-            }
+            Some(meta) if meta.status.is_success() => Error::decode(meta.status, meta.headers, body, source),
             Some(meta) => Error::from_status(meta.status, meta.headers, body),
             None => Error::decode(reqwest::StatusCode::OK, Default::default(), body, source),
         },

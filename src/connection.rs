@@ -50,10 +50,7 @@ pub(crate) mod self_link {
         self_url: T,
     }
 
-    pub(crate) fn serialize<S: Serializer>(
-        url: &Option<String>,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(url: &Option<String>, serializer: S) -> Result<S::Ok, S::Error> {
         Links { self_url: url }.serialize(serializer)
     }
 

@@ -129,10 +129,7 @@ impl Error {
     /// `problem` says what is wrong with it, including the limit.
     pub(crate) fn invalid(field: impl Into<String>, problem: impl fmt::Display) -> Self {
         let field = field.into();
-        let mut error = Error::new(
-            ErrorKind::InvalidInput,
-            format!("invalid `{field}`: {problem}"),
-        );
+        let mut error = Error::new(ErrorKind::InvalidInput, format!("invalid `{field}`: {problem}"));
         error.inner.validation = Some(ValidationDetail { field });
         error
     }
@@ -183,10 +180,9 @@ impl Error {
                 }
                 text
             }
-            None if body.is_empty() => format!(
-                "the API returned {} with an empty body",
-                describe_status(status)
-            ),
+            None if body.is_empty() => {
+                format!("the API returned {} with an empty body", describe_status(status))
+            }
             None => format!(
                 "the API returned {} with a body that is not the documented error JSON: {}",
                 describe_status(status),
@@ -233,10 +229,7 @@ impl Error {
         error
     }
 
-    pub(crate) fn with_source(
-        mut self,
-        source: impl std::error::Error + Send + Sync + 'static,
-    ) -> Self {
+    pub(crate) fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
         self.inner.source = Some(Box::new(source));
         self
     }
@@ -292,10 +285,7 @@ impl Error {
 
     /// The response headers, when there was a response.
     pub fn headers(&self) -> Option<&HeaderMap> {
-        self.inner
-            .response
-            .as_ref()
-            .map(|response| &response.headers)
+        self.inner.response.as_ref().map(|response| &response.headers)
     }
 
     /// The raw response body, when there was a response.
@@ -368,10 +358,7 @@ impl Error {
 
     /// How many times the request was sent before this error was returned.
     pub fn attempts(&self) -> Option<u32> {
-        self.inner
-            .response
-            .as_ref()
-            .map(|response| response.attempts)
+        self.inner.response.as_ref().map(|response| response.attempts)
     }
 
     pub(crate) fn is_code(&self, code: &str) -> bool {

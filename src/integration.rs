@@ -80,9 +80,7 @@ pub struct InitialButton {
 impl InitialButton {
     /// Creates the default button look with the given label.
     pub fn new(label: impl Into<String>) -> Self {
-        InitialButton {
-            label: label.into(),
-        }
+        InitialButton { label: label.into() }
     }
 }
 
@@ -158,12 +156,7 @@ impl Action {
     /// loopback hosts (`127.0.0.0/8`, `[::1]`, `localhost`) so that local
     /// tests can use a fake Productboard; the real API rejects them.
     fn validate(&self) -> Result<()> {
-        let url = validate::absolute_url(
-            "action.url",
-            &self.url,
-            ACTION_URL_MAX_CHARS,
-            &["https", "http"],
-        )?;
+        let url = validate::absolute_url("action.url", &self.url, ACTION_URL_MAX_CHARS, &["https", "http"])?;
         if url.scheme() == "http" && !is_loopback(&url) {
             return Err(crate::Error::invalid(
                 "action.url",
@@ -312,11 +305,7 @@ pub struct IntegrationUpdate {
     )]
     pub status: Option<IntegrationStatus>,
     /// New default button look.
-    #[serde(
-        rename = "initialState",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "initialState", default, skip_serializing_if = "Option::is_none")]
     pub initial_button: Option<InitialButton>,
     /// New action settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -366,12 +355,7 @@ impl IntegrationUpdate {
             status.validate()?;
         }
         if let Some(button) = &self.initial_button {
-            validate::length(
-                "initialState.label",
-                &button.label,
-                1,
-                BUTTON_LABEL_MAX_CHARS,
-            )?;
+            validate::length("initialState.label", &button.label, 1, BUTTON_LABEL_MAX_CHARS)?;
         }
         if let Some(action) = &self.action {
             action.validate()?;

@@ -42,11 +42,13 @@
 
 #![warn(missing_docs)]
 
+pub mod callback;
 mod client;
 mod connection;
 mod error;
 mod integration;
 mod pagination;
+mod rate_limit;
 mod retry;
 mod state;
 mod transport;
@@ -67,11 +69,13 @@ pub use connection::Connection;
 pub use error::{ApiError, ApiErrorSource, Error, ErrorKind, Result};
 pub use integration::{
     ACTION_URL_MAX_CHARS, AUTHORIZATION_MAX_CHARS, Action, BUTTON_LABEL_MAX_CHARS, CallbackHeaders,
-    CallbackSecret, InitialButton, Integration, IntegrationStatus, IntegrationUpdate,
-    NAME_MAX_CHARS, NewIntegration,
+    CallbackSecret, InitialButton, Integration, IntegrationStatus, IntegrationUpdate, NAME_MAX_CHARS,
+    NewIntegration,
 };
+pub use rate_limit::DEFAULT_REQUESTS_PER_SECOND;
+pub use retry::DEFAULT_MAX_RETRIES;
 pub use state::{
-    Color, Connected, ConnectionState, ErrorState, LABEL_MAX_CHARS, MESSAGE_MAX_CHARS,
-    TARGET_URL_MAX_CHARS, TOOLTIP_MAX_CHARS, UnknownState,
+    Color, Connected, ConnectionState, ErrorState, LABEL_MAX_CHARS, MESSAGE_MAX_CHARS, TARGET_URL_MAX_CHARS,
+    TOOLTIP_MAX_CHARS, UnknownState,
 };
 pub use transport::Transport;

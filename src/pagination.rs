@@ -25,19 +25,12 @@ impl<T> Page<T> {
 /// string). The link must be an absolute URL with the base URL's scheme,
 /// host and port, so the bearer token never goes to another server, and it
 /// must not repeat a page already fetched.
-pub(crate) fn next_page(
-    base: &Url,
-    next: Option<&str>,
-    seen: &HashSet<String>,
-) -> Result<Option<Url>> {
+pub(crate) fn next_page(base: &Url, next: Option<&str>, seen: &HashSet<String>) -> Result<Option<Url>> {
     let Some(next) = next.filter(|next| !next.is_empty()) else {
         return Ok(None);
     };
     let url = Url::parse(next).map_err(|error| {
-        Error::pagination(format!(
-            "links.next {next:?} is not an absolute URL ({error})"
-        ))
-        .with_source(error)
+        Error::pagination(format!("links.next {next:?} is not an absolute URL ({error})")).with_source(error)
     })?;
     let same_origin = url.scheme() == base.scheme()
         && url.host_str() == base.host_str()
@@ -74,10 +67,7 @@ struct State<T, F> {
 /// A stream of every item of a paginated list. `fetch(None)` loads the first
 /// page and `fetch(Some(url))` the page at a checked next link. Only one
 /// page is held in memory at a time.
-pub(crate) fn stream<T, F, Fut>(
-    base: Url,
-    fetch: F,
-) -> impl Stream<Item = Result<T>> + Send + 'static
+pub(crate) fn stream<T, F, Fut>(base: Url, fetch: F) -> impl Stream<Item = Result<T>> + Send + 'static
 where
     T: Send + 'static,
     F: Fn(Option<Url>) -> Fut + Send + 'static,
@@ -137,27 +127,19 @@ mod tests {
 
     #[test]
     fn empty_next_ends() {
-        assert!(
-            next_page(&base(), Some(""), &HashSet::new())
-                .unwrap()
-                .is_none()
-        );
+        assert!(next_page(&base(), Some(""), &HashSet::new()).unwrap().is_none());
     }
 
     #[test]
     fn next_is_kept_verbatim() {
-        let next =
-            "https://api.productboard.com/plugin-integrations/x/connections?pageCursor=c2%3D";
-        let url = next_page(&base(), Some(next), &HashSet::new())
-            .unwrap()
-            .unwrap();
+        let next = "https://api.productboard.com/plugin-integrations/x/connections?pageCursor=c2%3D";
+        let url = next_page(&base(), Some(next), &HashSet::new()).unwrap().unwrap();
         assert_eq!(url.as_str(), next);
     }
 
     #[test]
     fn next_on_other_host_is_rejected() {
-        let error =
-            next_page(&base(), Some("https://evil.example/p?c=1"), &HashSet::new()).unwrap_err();
+        let error = next_page(&base(), Some("https://evil.example/p?c=1"), &HashSet::new()).unwrap_err();
         assert_eq!(error.kind(), crate::ErrorKind::Pagination);
     }
 

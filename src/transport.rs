@@ -15,6 +15,8 @@ use reqwest::{Request, Response, StatusCode};
 use tracing::Instrument;
 
 use crate::generated;
+use crate::rate_limit::RateLimiter;
+use crate::retry::{self, Outcome, RetryPolicy};
 
 /// Header that progenitor adds to every request from the spec's
 /// `info.version`; Productboard expects `X-Version` instead.
@@ -52,25 +54,32 @@ fn record(meta: ResponseMeta) {
     let _ = LAST_RESPONSE.try_with(|cell| *cell.borrow_mut() = Some(meta));
 }
 
-/// Per-client settings that the hooks apply to every request.
+/// Per-client settings that the hooks apply to every request: headers,
+/// timeout, rate limit and retries.
 #[derive(Clone)]
 pub struct Transport {
     authorization: HeaderValue,
     timeout: Duration,
+    retry: RetryPolicy,
+    rate_limiter: Option<RateLimiter>,
 }
 
 impl Transport {
-    pub(crate) fn new(token: &str, timeout: Duration) -> crate::Result<Self> {
-        let mut authorization =
-            HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
-                crate::Error::config(
-                    "the API token contains characters that are not allowed in an HTTP header",
-                )
-            })?;
+    pub(crate) fn new(
+        token: &str,
+        timeout: Duration,
+        retry: RetryPolicy,
+        rate_limiter: Option<RateLimiter>,
+    ) -> crate::Result<Self> {
+        let mut authorization = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
+            crate::Error::config("the API token contains characters that are not allowed in an HTTP header")
+        })?;
         authorization.set_sensitive(true);
         Ok(Transport {
             authorization,
             timeout,
+            retry,
+            rate_limiter,
         })
     }
 
@@ -91,20 +100,88 @@ impl Transport {
         }
     }
 
-    /// Sends the request once and records the response's status and headers.
+    /// Sends the request, resending it as the retry policy allows, and
+    /// records the last response's status, headers and attempt count.
     pub(crate) async fn execute(
         &self,
         http: &reqwest::Client,
         request: Request,
         operation: &'static str,
     ) -> reqwest::Result<Response> {
+        let method = request.method().clone();
+        let mut backoff = self.retry.backoff();
+        let mut request = request;
+        let mut attempt = 1u32;
+
+        loop {
+            // A body that cannot be cloned (a stream) cannot be resent.
+            let spare = request.try_clone();
+            if let Some(limiter) = &self.rate_limiter {
+                limiter.acquire().await;
+            }
+            let result = self.send_once(http, request, operation, attempt).await;
+
+            let outcome = match &result {
+                Ok(response) => Outcome::Status(response.status()),
+                Err(error) => retry::outcome_of_error(error),
+            };
+            let wait = match (retry::should_retry(&method, outcome), spare) {
+                (true, Some(spare)) => backoff
+                    .next()
+                    .and_then(|delay| {
+                        retry::next_wait(
+                            result.as_ref().ok().map(Response::headers),
+                            delay,
+                            self.retry.max_wait,
+                        )
+                    })
+                    .map(|wait| (wait, spare)),
+                _ => None,
+            };
+
+            match wait {
+                Some((wait, spare)) => {
+                    tracing::debug!(
+                        operation,
+                        attempt,
+                        wait_ms = wait.as_millis() as u64,
+                        ?outcome,
+                        "retrying"
+                    );
+                    drop(result);
+                    tokio::time::sleep(wait).await;
+                    request = spare;
+                    attempt += 1;
+                }
+                None => {
+                    if let Ok(response) = &result {
+                        record(ResponseMeta {
+                            status: response.status(),
+                            headers: response.headers().clone(),
+                            attempts: attempt,
+                        });
+                    }
+                    return result;
+                }
+            }
+        }
+    }
+
+    /// Sends one attempt inside its own tracing span.
+    async fn send_once(
+        &self,
+        http: &reqwest::Client,
+        request: Request,
+        operation: &'static str,
+        attempt: u32,
+    ) -> reqwest::Result<Response> {
         let span = tracing::debug_span!(
             "productboard.request",
             operation,
             method = %request.method(),
-            path = request.url().path(),
+            path = crate::generated::path_template(operation),
             status = tracing::field::Empty,
-            attempt = 1u32,
+            attempt,
             duration_ms = tracing::field::Empty,
             request_id = tracing::field::Empty,
         );
@@ -125,11 +202,6 @@ impl Transport {
                         span.record("request_id", id);
                     }
                     tracing::debug!("response received");
-                    record(ResponseMeta {
-                        status: response.status(),
-                        headers: response.headers().clone(),
-                        attempts: 1,
-                    });
                 }
                 Err(error) => tracing::debug!(%error, "request failed"),
             }
@@ -145,6 +217,8 @@ impl fmt::Debug for Transport {
         f.debug_struct("Transport")
             .field("authorization", &"<redacted>")
             .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .field("rate_limiter", &self.rate_limiter)
             .finish()
     }
 }
@@ -160,8 +234,6 @@ impl ClientHooks<Transport> for generated::Client {
     }
 
     async fn exec(&self, request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
-        self.inner
-            .execute(&self.client, request, info.operation_id)
-            .await
+        self.inner.execute(&self.client, request, info.operation_id).await
     }
 }

@@ -28,16 +28,10 @@ pub(crate) fn length(field: &str, value: &str, min: usize, max: usize) -> Result
 
 /// Checks that `value` is an absolute URL of at most `max` characters whose
 /// scheme is one of `schemes`; an empty `schemes` accepts any scheme.
-pub(crate) fn absolute_url(
-    field: &str,
-    value: &str,
-    max: usize,
-    schemes: &[&str],
-) -> Result<url::Url> {
+pub(crate) fn absolute_url(field: &str, value: &str, max: usize, schemes: &[&str]) -> Result<url::Url> {
     length(field, value, 1, max)?;
-    let url = url::Url::parse(value).map_err(|error| {
-        Error::invalid(field, format!("{value:?} is not an absolute URL ({error})"))
-    })?;
+    let url = url::Url::parse(value)
+        .map_err(|error| Error::invalid(field, format!("{value:?} is not an absolute URL ({error})")))?;
     if !schemes.is_empty() && !schemes.contains(&url.scheme()) {
         return Err(Error::invalid(
             field,
@@ -84,8 +78,7 @@ mod tests {
 
     #[test]
     fn absolute_url_rejects_other_scheme() {
-        let error =
-            absolute_url("action.url", "http://example.com/hook", 1024, &["https"]).unwrap_err();
+        let error = absolute_url("action.url", "http://example.com/hook", 1024, &["https"]).unwrap_err();
         assert!(error.to_string().contains("scheme `http`"));
     }
 }

@@ -82,10 +82,7 @@ async fn get_integration_request() {
     assert_eq!(integration.status, IntegrationStatus::Enabled);
     let request = server.only_request();
     assert_eq!(request.method, "GET");
-    assert_eq!(
-        request.path_and_query,
-        format!("/plugin-integrations/{}", id(1))
-    );
+    assert_eq!(request.path_and_query, format!("/plugin-integrations/{}", id(1)));
     assert_common_headers(&request);
     assert!(request.body.is_empty());
 }
@@ -101,18 +98,11 @@ async fn update_integration_request() {
         .name("Tickets (EU)")
         .status(IntegrationStatus::Disabled);
 
-    server
-        .client()
-        .update_integration(id(1), &update)
-        .await
-        .unwrap();
+    server.client().update_integration(id(1), &update).await.unwrap();
 
     let request = server.only_request();
     assert_eq!(request.method, "PATCH");
-    assert_eq!(
-        request.path_and_query,
-        format!("/plugin-integrations/{}", id(1))
-    );
+    assert_eq!(request.path_and_query, format!("/plugin-integrations/{}", id(1)));
     assert_common_headers(&request);
     assert_json_body(
         &request,
@@ -128,10 +118,7 @@ async fn delete_integration_request() {
 
     let request = server.only_request();
     assert_eq!(request.method, "DELETE");
-    assert_eq!(
-        request.path_and_query,
-        format!("/plugin-integrations/{}", id(1))
-    );
+    assert_eq!(request.path_and_query, format!("/plugin-integrations/{}", id(1)));
     assert_common_headers(&request);
     assert!(request.body.is_empty());
 }
@@ -232,10 +219,7 @@ async fn set_connection_error_request() {
         .await
         .unwrap();
 
-    assert_json_body(
-        &server.only_request(),
-        json!({ "data": { "connection": wire } }),
-    );
+    assert_json_body(&server.only_request(), json!({ "data": { "connection": wire } }));
 }
 
 #[tokio::test]
@@ -262,11 +246,7 @@ async fn set_connection_progress_request() {
 async fn delete_connection_request() {
     let server = Server::start(vec![Scripted::empty(204)]).await;
 
-    server
-        .client()
-        .delete_connection(id(1), id(9))
-        .await
-        .unwrap();
+    server.client().delete_connection(id(1), id(9)).await.unwrap();
 
     let request = server.only_request();
     assert_eq!(request.method, "DELETE");
@@ -300,8 +280,7 @@ async fn list_connections_request() {
 
 #[tokio::test]
 async fn debug_detail_is_never_sent() {
-    let received =
-        json!({ "state": "error", "message": "Push failed", "debugDetail": "timeout after 5 s" });
+    let received = json!({ "state": "error", "message": "Push failed", "debugDetail": "timeout after 5 s" });
     let state: ConnectionState = serde_json::from_value(received).unwrap();
     let server = Server::start(vec![Scripted::json(
         200,

@@ -47,12 +47,7 @@ fn every_operation_has_a_client_method() {
     let spec = spec();
     let mut operation_ids = BTreeSet::new();
     for (_, _, operation) in spec.operations() {
-        operation_ids.insert(
-            operation
-                .operation_id
-                .clone()
-                .expect("every operation has an id"),
-        );
+        operation_ids.insert(operation.operation_id.clone().expect("every operation has an id"));
     }
     let counterparts = client_counterparts();
     let covered: BTreeSet<String> = counterparts.keys().map(|id| id.to_string()).collect();
@@ -74,15 +69,10 @@ fn every_operation_has_a_client_method() {
 fn every_operation_requires_x_version() {
     let spec = spec();
     for (path, method, operation) in spec.operations() {
-        let has_version = operation
-            .parameters
-            .iter()
-            .any(|parameter| match parameter {
-                ReferenceOr::Reference { reference } => {
-                    reference == "#/components/parameters/XVersion"
-                }
-                ReferenceOr::Item(_) => false,
-            });
+        let has_version = operation.parameters.iter().any(|parameter| match parameter {
+            ReferenceOr::Reference { reference } => reference == "#/components/parameters/XVersion",
+            ReferenceOr::Item(_) => false,
+        });
         assert!(has_version, "{method} {path} lacks the X-Version parameter");
     }
 }
@@ -131,24 +121,14 @@ fn summarize(variant: &Value, schemas: &Value) -> (String, Value) {
     let mut properties = serde_json::Map::new();
     for (name, property) in variant["properties"].as_object().unwrap() {
         let mut limits = serde_json::Map::new();
-        for key in [
-            "type",
-            "minLength",
-            "maxLength",
-            "enum",
-            "format",
-            "readOnly",
-        ] {
+        for key in ["type", "minLength", "maxLength", "enum", "format", "readOnly"] {
             if let Some(value) = property.get(key) {
                 limits.insert(key.to_string(), value.clone());
             }
         }
         properties.insert(name.clone(), Value::Object(limits));
     }
-    (
-        state,
-        json!({ "required": required, "properties": properties }),
-    )
+    (state, json!({ "required": required, "properties": properties }))
 }
 
 #[test]

@@ -21,14 +21,8 @@ fn decode(value: serde_json::Value) -> ConnectionState {
 
 #[test]
 fn each_state_decodes_to_its_variant() {
-    assert_eq!(
-        decode(json!({ "state": "initial" })),
-        ConnectionState::Initial
-    );
-    assert_eq!(
-        decode(json!({ "state": "progress" })),
-        ConnectionState::Progress
-    );
+    assert_eq!(decode(json!({ "state": "initial" })), ConnectionState::Initial);
+    assert_eq!(decode(json!({ "state": "progress" })), ConnectionState::Progress);
     assert!(matches!(
         decode(json!({ "state": "error", "message": "No" })),
         ConnectionState::Error(_)
@@ -55,10 +49,7 @@ fn each_variant_encodes_its_state() {
         serde_json::to_value(&error).unwrap(),
         json!({ "state": "error", "message": "No access" })
     );
-    assert_eq!(
-        serde_json::to_value(&connected).unwrap(),
-        connected_json("red")
-    );
+    assert_eq!(serde_json::to_value(&connected).unwrap(), connected_json("red"));
 }
 
 #[test]
@@ -183,13 +174,7 @@ fn every_limit_is_checked() {
         ),
         (
             "color",
-            Connected::new(
-                "a",
-                "b",
-                "t",
-                Color::Unknown("teal".into()),
-                "https://x.example",
-            ),
+            Connected::new("a", "b", "t", Color::Unknown("teal".into()), "https://x.example"),
         ),
         (
             "targetUrl",
@@ -233,10 +218,7 @@ fn error_message_limits() {
         ConnectionState::error("m".repeat(256)).unwrap_err().field(),
         Some("message")
     );
-    assert_eq!(
-        ConnectionState::error("").unwrap_err().field(),
-        Some("message")
-    );
+    assert_eq!(ConnectionState::error("").unwrap_err().field(), Some("message"));
 }
 
 #[test]
@@ -250,14 +232,9 @@ fn error_truncated_keeps_the_limit() {
 #[test]
 fn every_color_round_trips() {
     for color in Color::ALL {
-        let state = ConnectionState::connected(Connected::new(
-            "a",
-            "b",
-            "c",
-            color.clone(),
-            "https://x.example",
-        ))
-        .unwrap();
+        let state =
+            ConnectionState::connected(Connected::new("a", "b", "c", color.clone(), "https://x.example"))
+                .unwrap();
         let wire = serde_json::to_value(&state).unwrap();
         assert_eq!(wire["color"], color.name());
         assert_eq!(decode(wire), state);

@@ -119,13 +119,17 @@ impl Server {
         format!("http://{}", self.addr)
     }
 
+    /// A client for this server with retries off, so each call sends one request.
     pub fn client(&self) -> Client {
+        self.builder().max_retries(0).build().unwrap()
+    }
+
+    /// A builder for this server with the test token and a 5-second timeout.
+    pub fn builder(&self) -> productboard_plugin_integrations::ClientBuilder {
         Client::builder()
             .token(TOKEN)
             .base_url(self.base_url())
             .timeout(Duration::from_secs(5))
-            .build()
-            .unwrap()
     }
 
     pub fn requests(&self) -> Vec<Recorded> {
@@ -151,9 +155,7 @@ impl Drop for Server {
 
 async fn respond(State(shared): State<Arc<Mutex<Shared>>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let body = axum::body::to_bytes(body, 1 << 20)
-        .await
-        .unwrap_or_default();
+    let body = axum::body::to_bytes(body, 1 << 20).await.unwrap_or_default();
     let recorded = Recorded {
         method: parts.method.clone(),
         path_and_query: parts
