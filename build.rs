@@ -40,19 +40,60 @@ fn main() {
 }
 
 fn run() -> Result<(), String> {
-    let text =
-        fs::read_to_string(SPEC).map_err(|error| format!("cannot read the file: {error}"))?;
-    let spec: OpenAPI = serde_json::from_str(&text)
-        .map_err(|error| format!("not a valid OpenAPI 3.0 document: {error}"))?;
+    let text = fs::read_to_string(SPEC).map_err(|error| format!("cannot read the file: {error}"))?;
+    let spec: OpenAPI =
+        serde_json::from_str(&text).map_err(|error| format!("not a valid OpenAPI 3.0 document: {error}"))?;
 
-    let code = match generate(&spec) {
+    let mut code = match generate(&spec) {
         Ok(code) => code,
         Err(whole) => return Err(explain_failure(&spec, whole)),
     };
+    code.push_str(&operation_table(&spec));
 
-    let out =
-        Path::new(&env::var("OUT_DIR").map_err(|error| error.to_string())?).join("generated.rs");
+    let out = Path::new(&env::var("OUT_DIR").map_err(|error| error.to_string())?).join("generated.rs");
     fs::write(&out, code).map_err(|error| format!("cannot write {}: {error}", out.display()))
+}
+
+/// Emits `OPERATIONS`, every operation's snake-case id (as progenitor passes
+/// it to the hooks), method and path template, and a lookup function.
+fn operation_table(spec: &OpenAPI) -> String {
+    let mut rows = String::new();
+    for (path, method, operation) in spec.operations() {
+        let id = operation.operation_id.as_deref().unwrap_or_default();
+        rows.push_str(&format!(
+            "    ({:?}, {:?}, {:?}),\n",
+            snake_case(id),
+            method.to_uppercase(),
+            path
+        ));
+    }
+    format!(
+        "\n/// Every operation of the spec: (operation id in snake case, method, path template).\n\
+         pub const OPERATIONS: &[(&str, &str, &str)] = &[\n{rows}];\n\n\
+         /// The path template of an operation, such as `/plugin-integrations/{{id}}`,\n\
+         /// or the operation id itself when the spec has no such operation.\n\
+         pub fn path_template(operation: &str) -> &str {{\n\
+         \x20   OPERATIONS\n\
+         \x20       .iter()\n\
+         \x20       .find(|(id, _, _)| *id == operation)\n\
+         \x20       .map_or(operation, |(_, _, path)| path)\n\
+         }}\n"
+    )
+}
+
+fn snake_case(camel: &str) -> String {
+    let mut snake = String::with_capacity(camel.len() + 4);
+    for character in camel.chars() {
+        if character.is_ascii_uppercase() {
+            if !snake.is_empty() {
+                snake.push('_');
+            }
+            snake.push(character.to_ascii_lowercase());
+        } else {
+            snake.push(character);
+        }
+    }
+    snake
 }
 
 fn settings() -> GenerationSettings {
@@ -82,9 +123,7 @@ fn generate(spec: &OpenAPI) -> Result<String, String> {
     panic::set_hook(Box::new(|_| {}));
     let result = panic::catch_unwind(AssertUnwindSafe(|| {
         let mut generator = Generator::new(&settings());
-        generator
-            .generate_tokens(spec)
-            .map_err(|error| error.to_string())
+        generator.generate_tokens(spec).map_err(|error| error.to_string())
     }));
     panic::set_hook(previous_hook);
 
@@ -123,15 +162,9 @@ fn explain_failure(spec: &OpenAPI, whole: String) -> String {
                 }
             }
             single.paths.paths.clear();
-            single
-                .paths
-                .paths
-                .insert(path.clone(), ReferenceOr::Item(only));
+            single.paths.paths.insert(path.clone(), ReferenceOr::Item(only));
             if let Err(error) = generate(&single) {
-                let id = operation
-                    .operation_id
-                    .as_deref()
-                    .unwrap_or("(no operationId)");
+                let id = operation.operation_id.as_deref().unwrap_or("(no operationId)");
                 culprits.push(format!(
                     "operation {id} ({} {path}): {error}",
                     method.to_uppercase()

@@ -79,3 +79,8 @@ pub use state::{
     TOOLTIP_MAX_CHARS, UnknownState,
 };
 pub use transport::Transport;
+
+/// Compiles the README's examples as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

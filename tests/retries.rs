@@ -5,7 +5,9 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use productboard_plugin_integrations::{Action, ConnectionState, ErrorKind, IntegrationUpdate, NewIntegration};
+use productboard_plugin_integrations::{
+    Action, ConnectionState, ErrorKind, IntegrationUpdate, NewIntegration,
+};
 use serde_json::json;
 use support::{Scripted, Server, connection_json, id, integration_json};
 
@@ -21,11 +23,19 @@ fn busy(retry_after: Option<&str>) -> Scripted {
 }
 
 fn connection_ok() -> Scripted {
-    Scripted::json(200, json!({ "data": connection_json(id(1), id(9), json!({ "state": "progress" })) }))
+    Scripted::json(
+        200,
+        json!({ "data": connection_json(id(1), id(9), json!({ "state": "progress" })) }),
+    )
 }
 
 fn new_integration() -> NewIntegration {
-    NewIntegration::new("com.example.tickets", "Tickets", "Push", Action::new("https://tickets.example.com/hook"))
+    NewIntegration::new(
+        "com.example.tickets",
+        "Tickets",
+        "Push",
+        Action::new("https://tickets.example.com/hook"),
+    )
 }
 
 #[tokio::test]
@@ -38,7 +48,11 @@ async fn rate_limited_get_waits_retry_after_seconds() {
 
     assert_eq!(connection.state, ConnectionState::Progress);
     assert_eq!(server.requests().len(), 2);
-    assert!(started.elapsed() >= Duration::from_secs(1), "waited only {:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited only {:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -52,7 +66,11 @@ async fn retry_after_as_http_date_is_honoured() {
 
     assert_eq!(server.requests().len(), 2);
     // The date has one-second resolution, so the wait is at least one second.
-    assert!(started.elapsed() >= Duration::from_secs(1), "waited only {:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited only {:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
