@@ -14,6 +14,8 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use productboard_plugin_integrations::Client;
 
+pub mod receiver;
+
 /// Token the test clients send.
 pub const TOKEN: &str = "test-token-7f3a";
 
@@ -113,6 +115,12 @@ impl Server {
             axum::serve(listener, app).await.unwrap();
         });
         Server { addr, shared, task }
+    }
+
+    /// Replaces the script, for responses that need the server's own address.
+    pub fn with_script(self, script: Vec<Scripted>) -> Server {
+        self.shared.lock().unwrap().script = script.into();
+        self
     }
 
     pub fn base_url(&self) -> String {
