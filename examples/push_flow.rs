@@ -1,12 +1,13 @@
 //! The whole push flow against an embedded fake Productboard, on loopback.
 //!
-//! 1. Start the fake Productboard and a receiver for its callbacks.
+//! 1. Start the fake Productboard and a callback receiver built with
+//!    `callback::router`.
 //! 2. Create a plugin integration; the fake probes the receiver.
-//! 3. Simulate a click on Push: the receiver answers `progress` at once, and
-//!    a background worker "creates a ticket" and sets the connection to
-//!    `connected` through the API.
-//! 4. Simulate a click on Unlink: the receiver answers `initial`, which
-//!    removes the connection.
+//! 3. Simulate a click on Push. Creating the ticket takes longer than the
+//!    receiver's deadline, so the router answers `progress` at once and sets
+//!    the connection to `connected` through the API when the work is done.
+//! 4. Simulate a click on Unlink: the handler answers `initial` in time,
+//!    which removes the connection.
 //!
 //! Run with `cargo run --example push_flow`. It exits with status 0 only
 //! when every step behaved as described.
@@ -14,20 +15,13 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use productboard_plugin_integrations::callback::{self, ActionNotification, Trigger};
+use productboard_plugin_integrations::callback::{ActionNotification, HandlerError, ReceiverConfig, Trigger};
 use productboard_plugin_integrations::{
-    Action, CallbackSecret, Client, Color, Connected, Connection, ConnectionState, NewIntegration,
+    Action, Client, Color, Connected, Connection, ConnectionState, NewIntegration, callback,
 };
 use productboard_plugin_integrations_fake::{FakeProductboard, Trigger as Click};
-use tokio::sync::mpsc;
 use uuid::Uuid;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -35,8 +29,15 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// The secret the fake sends as `Authorization` with every callback.
 const CALLBACK_SECRET: &str = "Bearer push-flow-example-secret";
 
-/// How long the example waits for the background worker.
-const WORKER_DEADLINE: Duration = Duration::from_secs(10);
+/// How long the receiver's handler may run before the router answers `progress`.
+/// Productboard's own window is 5 s; the example keeps both short.
+const DEADLINE: Duration = Duration::from_millis(300);
+
+/// How long creating a ticket takes in this example: longer than `DEADLINE`.
+const TICKET_WORK: Duration = Duration::from_millis(800);
+
+/// How long the example waits for the final state.
+const FINAL_STATE_LIMIT: Duration = Duration::from_secs(10);
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -60,14 +61,7 @@ async fn run() -> Result<(), BoxError> {
         .token(fake.token())
         .base_url(fake.base_url())
         .build()?;
-    let (worker_done, mut worker_results) = mpsc::unbounded_channel();
-    let receiver_url = start_receiver(Receiver {
-        client: client.clone(),
-        secret: CallbackSecret::new(CALLBACK_SECRET),
-        tickets: Arc::new(AtomicU32::new(0)),
-        worker_done,
-    })
-    .await?;
+    let receiver_url = start_receiver(client.clone()).await?;
     println!("receiver listening on {receiver_url}");
 
     let integration = client
@@ -86,29 +80,27 @@ async fn run() -> Result<(), BoxError> {
     let feature = Uuid::new_v4();
     let after_push = fake.click(integration.id, feature, Click::Push).await?;
     println!(
-        "[2] user clicked Push   -> button: {}",
+        "[2] user clicked Push       -> button: {}",
         describe_wire(&after_push)
     );
     expect(
         after_push["state"] == "progress",
-        "the receiver should answer progress to a push",
+        "the receiver should answer progress to a slow push",
     )?;
 
-    let worker_result = tokio::time::timeout(WORKER_DEADLINE, worker_results.recv())
-        .await
-        .map_err(|_| "the worker did not finish within 10 s")?
-        .ok_or("the worker stopped without a result")?;
-    worker_result?;
-    let connection = client.connection(integration.id, feature).await?;
-    println!("[3] worker created a ticket -> button: {}", describe(&connection));
+    let connection = wait_for_final_state(&client, integration.id, feature).await?;
+    println!(
+        "[3] the ticket was created  -> button: {}",
+        describe(&connection.state)
+    );
     expect(
         matches!(connection.state, ConnectionState::Connected(_)),
-        "the worker should have set the connection to connected",
+        "the receiver should have set the connection to connected",
     )?;
 
     let after_unlink = fake.click(integration.id, feature, Click::Unlink).await?;
     println!(
-        "[4] user clicked Unlink -> button: {}",
+        "[4] user clicked Unlink     -> button: {}",
         describe_wire(&after_unlink)
     );
     let connection = client.connection(integration.id, feature).await?;
@@ -131,8 +123,27 @@ fn expect(condition: bool, failure: &str) -> Result<(), BoxError> {
     if condition { Ok(()) } else { Err(failure.into()) }
 }
 
-fn describe(connection: &Connection) -> String {
-    match &connection.state {
+/// Reads the connection until it leaves `progress`, for at most `FINAL_STATE_LIMIT`.
+async fn wait_for_final_state(
+    client: &Client,
+    integration: Uuid,
+    feature: Uuid,
+) -> Result<Connection, BoxError> {
+    let started = Instant::now();
+    loop {
+        let connection = client.connection(integration, feature).await?;
+        if connection.state != ConnectionState::Progress {
+            return Ok(connection);
+        }
+        if started.elapsed() > FINAL_STATE_LIMIT {
+            return Err("the connection stayed in progress for 10 s".into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn describe(state: &ConnectionState) -> String {
+    match state {
         ConnectionState::Connected(connected) => format!(
             "connected, label {:?}, hover label {:?}, links to {}",
             connected.label, connected.hover_label, connected.target_url
@@ -145,24 +156,21 @@ fn describe(connection: &Connection) -> String {
 
 fn describe_wire(state: &serde_json::Value) -> String {
     match serde_json::from_value::<ConnectionState>(state.clone()) {
-        Ok(state) => describe(&Connection::new(Uuid::nil(), state)),
+        Ok(state) => describe(&state),
         Err(_) => state.to_string(),
     }
 }
 
-/// The integrator's side: answers the probe and the action notifications.
-#[derive(Clone)]
-struct Receiver {
-    client: Client,
-    secret: CallbackSecret,
-    tickets: Arc<AtomicU32>,
-    worker_done: mpsc::UnboundedSender<productboard_plugin_integrations::Result<Connection>>,
-}
+/// Starts the integrator's side: `callback::router` with a handler that
+/// creates a ticket on Push and removes the connection on anything else.
+async fn start_receiver(client: Client) -> Result<String, BoxError> {
+    let tickets = Arc::new(AtomicU32::new(0));
+    let config = ReceiverConfig::new(client)
+        .secret(CALLBACK_SECRET)
+        .path("/productboard")
+        .deadline(DEADLINE);
+    let app = callback::router(config, move |notification| handle(notification, tickets.clone()));
 
-async fn start_receiver(receiver: Receiver) -> Result<String, BoxError> {
-    let app = Router::new()
-        .route("/productboard", get(probe).post(notification))
-        .with_state(receiver);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}/productboard", listener.local_addr()?);
     tokio::spawn(async move {
@@ -173,64 +181,23 @@ async fn start_receiver(receiver: Receiver) -> Result<String, BoxError> {
     Ok(url)
 }
 
-fn authorized(receiver: &Receiver, headers: &HeaderMap) -> bool {
-    let header = headers.get(header::AUTHORIZATION).map(|value| value.as_bytes());
-    callback::verify_authorization(header, &receiver.secret)
-}
-
-async fn probe(State(receiver): State<Receiver>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
-    if !authorized(&receiver, &headers) {
-        return StatusCode::UNAUTHORIZED.into_response();
-    }
-    match query.as_deref().and_then(callback::validation_token) {
-        Some(token) => ([(header::CONTENT_TYPE, callback::PROBE_CONTENT_TYPE)], token).into_response(),
-        None => (StatusCode::BAD_REQUEST, "missing validationToken").into_response(),
-    }
-}
-
-async fn notification(State(receiver): State<Receiver>, headers: HeaderMap, body: Bytes) -> Response {
-    if !authorized(&receiver, &headers) {
-        return StatusCode::UNAUTHORIZED.into_response();
-    }
-    let notification = match ActionNotification::from_json(&body) {
-        Ok(notification) => notification,
-        Err(error) => return (StatusCode::BAD_REQUEST, error.to_string()).into_response(),
-    };
-
-    let state = match notification.trigger {
+async fn handle(
+    notification: ActionNotification,
+    tickets: Arc<AtomicU32>,
+) -> Result<ConnectionState, HandlerError> {
+    match notification.trigger {
         Trigger::Push => {
-            // Creating the ticket takes a while, so answer at once and finish in the background.
-            tokio::spawn(create_ticket(receiver.clone(), notification));
-            ConnectionState::Progress
+            // Stands in for the slow work of creating a ticket in another system.
+            tokio::time::sleep(TICKET_WORK).await;
+            let key = format!("TICKET-{}", tickets.fetch_add(1, Ordering::Relaxed) + 1);
+            Ok(ConnectionState::connected(Connected::new(
+                "Open",
+                key.clone(),
+                format!("{key}: created from Productboard"),
+                Color::Green,
+                format!("https://tickets.example.com/{key}"),
+            ))?)
         }
-        _ => ConnectionState::Initial,
-    };
-    match callback::response_body(&state) {
-        Ok(body) => ([(header::CONTENT_TYPE, callback::RESPONSE_CONTENT_TYPE)], body).into_response(),
-        Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response(),
+        _ => Ok(ConnectionState::Initial),
     }
-}
-
-/// Stands in for the slow work of creating a ticket in another system, then
-/// sets the button's final state through the API.
-async fn create_ticket(receiver: Receiver, notification: ActionNotification) {
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let number = receiver.tickets.fetch_add(1, Ordering::Relaxed) + 1;
-    let key = format!("TICKET-{number}");
-
-    let result = async {
-        let state = ConnectionState::connected(Connected::new(
-            "Open",
-            key.clone(),
-            format!("{key}: created from Productboard"),
-            Color::Green,
-            format!("https://tickets.example.com/{key}"),
-        ))?;
-        receiver
-            .client
-            .set_connection(notification.integration_id, notification.feature.id, &state)
-            .await
-    }
-    .await;
-    let _ = receiver.worker_done.send(result);
 }

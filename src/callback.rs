@@ -17,6 +17,10 @@
 //! Both carry the integration's configured secret as the `Authorization`
 //! header; check it with [`verify_authorization`].
 //!
+//! With the `axum` feature, `router` packages all of this, including a
+//! deadline guard that answers `progress` for slow work and sets the final
+//! state later.
+//!
 //! ```
 //! use productboard_plugin_integrations::callback::{self, ActionNotification, Trigger};
 //! use productboard_plugin_integrations::ConnectionState;
@@ -46,6 +50,11 @@ use uuid::Uuid;
 use crate::error::{Error, Result};
 use crate::integration::CallbackSecret;
 use crate::state::ConnectionState;
+
+#[cfg(feature = "axum")]
+mod router;
+#[cfg(feature = "axum")]
+pub use router::{DEFAULT_BODY_LIMIT, DEFAULT_DEADLINE, HandlerError, ReceiverConfig, router};
 
 /// How long Productboard waits for the answer to a probe or an action notification.
 pub const ANSWER_DEADLINE: Duration = Duration::from_secs(5);
