@@ -1,4 +1,4 @@
-//! Answering Productboard's callbacks, independent of any web framework.
+//! Helpers that answer Productboard's callbacks, independent of any web framework.
 //!
 //! Productboard calls the integration's action URL in two ways:
 //!
@@ -128,7 +128,7 @@ pub struct ActionNotification {
     /// The plugin integration whose button was clicked.
     #[serde(rename = "integrationId")]
     pub integration_id: Uuid,
-    /// Which button was clicked.
+    /// The button that was clicked.
     pub trigger: Trigger,
     /// The feature whose button was clicked.
     pub feature: NotifiedFeature,
@@ -146,7 +146,7 @@ pub struct ActionNotification {
 pub struct NotifiedFeature {
     /// Identifier of the feature.
     pub id: Uuid,
-    /// Where the feature is.
+    /// Links to the feature.
     pub links: FeatureLinks,
 }
 

@@ -99,8 +99,8 @@ impl ClientBuilder {
     /// Every operation is retried after 429 and after a failure to connect,
     /// because the server did not process the request. Only GET, PUT and
     /// DELETE are also retried after a timeout, a broken connection, 502, 503
-    /// or 504: a create (POST) or update (PATCH) may already have taken
-    /// effect, so it is never resent once it may have reached the server.
+    /// or 504. A create (POST) or update (PATCH) may already have taken
+    /// effect then, so it is never resent once it may have reached the server.
     /// Waits follow `Retry-After` (seconds or HTTP date) when the server sends
     /// it, and otherwise grow exponentially with jitter; no single wait
     /// exceeds 30 seconds.
@@ -487,10 +487,13 @@ impl Client {
             let body = response.bytes().await?;
             Ok::<_, reqwest::Error>((status, headers, body))
         };
-        let (status, headers, body) = exchange
-            .await
-            .map_err(|error| Error::transport(error).with_operation(operation))?;
-        decode_response(status, headers, body).map_err(|error| error.with_operation(operation))
+        let (result, meta) = transport::capture(exchange).await;
+        let attempts = meta.map_or(1, |meta| meta.attempts);
+
+        result
+            .map_err(Error::transport)
+            .and_then(|(status, headers, body)| decode_response(status, headers, body))
+            .map_err(|error| error.with_attempts(attempts).with_operation(operation))
     }
 }
 
@@ -558,9 +561,9 @@ async fn convert_error<T: DeserializeOwned>(
             let body = serde_json::to_vec(&response.into_inner()).unwrap_or_default();
             Error::from_status(status, headers, body.into())
         }
-        Generated::InvalidResponsePayload(body, source) => match meta {
-            Some(meta) if meta.status.is_success() => Error::decode(meta.status, meta.headers, body, source),
-            Some(meta) => Error::from_status(meta.status, meta.headers, body),
+        Generated::InvalidResponsePayload(body, source) => match meta.and_then(|meta| meta.response) {
+            Some((status, headers)) if status.is_success() => Error::decode(status, headers, body, source),
+            Some((status, headers)) => Error::from_status(status, headers, body),
             None => Error::decode(reqwest::StatusCode::OK, Default::default(), body, source),
         },
         Generated::UnexpectedResponse(response) => {

@@ -57,6 +57,7 @@ struct Inner {
     message: String,
     validation: Option<ValidationDetail>,
     response: Option<ResponseDetail>,
+    attempts: Option<u32>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -69,7 +70,6 @@ struct ResponseDetail {
     headers: HeaderMap,
     body: bytes::Bytes,
     errors: Vec<ApiError>,
-    attempts: u32,
 }
 
 /// One problem reported by the API in an error response body.
@@ -118,6 +118,7 @@ impl Error {
                 message: message.into(),
                 validation: None,
                 response: None,
+                attempts: None,
                 source: None,
             }),
         }
@@ -149,12 +150,22 @@ impl Error {
         } else {
             ErrorKind::Transport
         };
-        let message = if source.is_timeout() {
-            "the request timed out".to_string()
+        let what = if source.is_timeout() {
+            "the request timed out"
         } else if source.is_connect() {
-            "could not connect to the server".to_string()
+            "could not connect to the server"
         } else {
-            "the request failed".to_string()
+            "the request failed"
+        };
+        // The token travels only in a header; credentials in the URL itself are dropped.
+        let message = match source.url() {
+            Some(url) => {
+                let mut shown = url.clone();
+                let _ = shown.set_password(None);
+                let _ = shown.set_username("");
+                format!("{what}: {shown}")
+            }
+            None => what.to_string(),
         };
         Error::new(kind, message).with_source(source)
     }
@@ -196,7 +207,6 @@ impl Error {
             headers,
             body,
             errors,
-            attempts: 1,
         });
         error
     }
@@ -224,7 +234,6 @@ impl Error {
             headers,
             body,
             errors: Vec::new(),
-            attempts: 1,
         });
         error
     }
@@ -240,9 +249,7 @@ impl Error {
     }
 
     pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
-        if let Some(response) = &mut self.inner.response {
-            response.attempts = attempts;
-        }
+        self.inner.attempts = Some(attempts);
         self
     }
 
@@ -358,7 +365,7 @@ impl Error {
 
     /// How many times the request was sent before this error was returned.
     pub fn attempts(&self) -> Option<u32> {
-        self.inner.response.as_ref().map(|response| response.attempts)
+        self.inner.attempts
     }
 
     pub(crate) fn is_code(&self, code: &str) -> bool {

@@ -27,8 +27,9 @@ const PROGENITOR_VERSION_HEADER: &str = "api-version";
 /// body, for one) can still report them.
 #[derive(Clone, Debug)]
 pub(crate) struct ResponseMeta {
-    pub(crate) status: StatusCode,
-    pub(crate) headers: HeaderMap,
+    /// Status and headers of the last response; `None` when the last
+    /// attempt got no response (a timeout or connection failure).
+    pub(crate) response: Option<(StatusCode, HeaderMap)>,
     pub(crate) attempts: u32,
 }
 
@@ -154,13 +155,13 @@ impl Transport {
                     attempt += 1;
                 }
                 None => {
-                    if let Ok(response) = &result {
-                        record(ResponseMeta {
-                            status: response.status(),
-                            headers: response.headers().clone(),
-                            attempts: attempt,
-                        });
-                    }
+                    record(ResponseMeta {
+                        response: result
+                            .as_ref()
+                            .ok()
+                            .map(|response| (response.status(), response.headers().clone())),
+                        attempts: attempt,
+                    });
                     return result;
                 }
             }

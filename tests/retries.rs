@@ -144,6 +144,7 @@ async fn timed_out_update_is_not_resent() {
         .unwrap_err();
 
     assert!(error.is_timeout(), "{error:?}");
+    assert_eq!(error.attempts(), Some(1));
     assert_eq!(server.requests().len(), 1);
 }
 
@@ -183,6 +184,26 @@ async fn timed_out_get_is_resent() {
 
     client.connection(id(1), id(9)).await.unwrap();
 
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn timed_out_get_reports_attempts() {
+    let slow = || connection_ok().delay(Duration::from_secs(3));
+    let server = Server::start(vec![slow(), slow()]).await;
+    let client = server
+        .builder()
+        .timeout(Duration::from_millis(200))
+        .max_retries(1)
+        .build()
+        .unwrap();
+
+    let error = client.connection(id(1), id(9)).await.unwrap_err();
+
+    assert!(error.is_timeout());
+    assert_eq!(error.attempts(), Some(2));
+    assert!(error.to_string().contains("gave up after 2 attempts"), "{error}");
+    assert!(error.to_string().contains("127.0.0.1"), "{error}");
     assert_eq!(server.requests().len(), 2);
 }
 
