@@ -38,6 +38,16 @@ impl Drop for Setup {
     }
 }
 
+/// Serves `app` on a loopback port; returns its base URL and the server task.
+async fn serve(app: axum::Router) -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    (url, server)
+}
+
 /// Starts the fake and a router with `handler`, and creates an integration
 /// whose action URL is the router (the fake's probe must succeed).
 async fn setup<H, F>(deadline: Duration, handler: H) -> Setup
@@ -57,12 +67,8 @@ where
         .secret(SECRET)
         .path("/productboard")
         .deadline(deadline);
-    let app = router(config, handler);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/productboard", listener.local_addr().unwrap());
-    let receiver = tokio::spawn(async move {
-        axum::serve(listener, app).await.unwrap();
-    });
+    let (base, receiver) = serve(router(config, handler)).await;
+    let url = format!("{base}/productboard");
 
     let integration = client
         .create_integration(&NewIntegration::new(
@@ -268,11 +274,8 @@ async fn wrong_secret_is_rejected() {
     let app = router(ReceiverConfig::new(client.clone()).secret(SECRET), |_| async {
         Ok(ConnectionState::Progress)
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/", listener.local_addr().unwrap());
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app).await.unwrap();
-    });
+    let (base, server) = serve(app).await;
+    let url = format!("{base}/");
 
     let error = client
         .create_integration(&NewIntegration::new(
@@ -303,11 +306,8 @@ async fn oversized_and_invalid_bodies_are_rejected() {
     let app = router(ReceiverConfig::new(client).body_limit(1024), |_| async {
         Ok(ConnectionState::Progress)
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/", listener.local_addr().unwrap());
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app).await.unwrap();
-    });
+    let (base, server) = serve(app).await;
+    let url = format!("{base}/");
     let http = reqwest::Client::new();
 
     let oversized = http.post(&url).body("x".repeat(4096)).send().await.unwrap();
@@ -343,11 +343,8 @@ async fn composes_with_tower_layers() {
             }
         },
     ));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/?validationToken=t", listener.local_addr().unwrap());
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app).await.unwrap();
-    });
+    let (base, server) = serve(app).await;
+    let url = format!("{base}/?validationToken=t");
 
     let response = reqwest::Client::new().get(&url).send().await.unwrap();
 
