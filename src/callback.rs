@@ -207,15 +207,7 @@ impl ActionNotification {
     pub fn from_json(body: &[u8]) -> Result<ActionNotification> {
         serde_json::from_slice::<NotificationEnvelope>(body)
             .map(|envelope| envelope.data)
-            .map_err(|source| {
-                Error::decode(
-                    reqwest::StatusCode::OK,
-                    Default::default(),
-                    bytes::Bytes::copy_from_slice(body),
-                    source,
-                )
-                .with_operation("decode action notification")
-            })
+            .map_err(|source| Error::invalid_callback("action notification", source))
     }
 }
 

@@ -238,6 +238,11 @@ impl Error {
         error
     }
 
+    /// Creates an error for a callback request body that could not be decoded.
+    pub(crate) fn invalid_callback(what: &str, source: serde_json::Error) -> Self {
+        Error::new(ErrorKind::Decode, format!("invalid {what}: {source}")).with_source(source)
+    }
+
     pub(crate) fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
         self.inner.source = Some(Box::new(source));
         self
