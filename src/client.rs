@@ -131,7 +131,11 @@ impl ClientBuilder {
         let token = self
             .token
             .filter(|token| !token.trim().is_empty())
-            .ok_or_else(|| Error::config("no API token: set one with ClientBuilder::token"))?;
+            .ok_or_else(|| {
+                Error::config(
+                    "no API token: pass a Productboard API token to Client::new or ClientBuilder::token",
+                )
+            })?;
         let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
         if timeout.is_zero() {
             return Err(Error::config("the timeout must be greater than zero"));
@@ -163,8 +167,12 @@ impl ClientBuilder {
 }
 
 fn parse_base_url(text: &str) -> Result<url::Url> {
-    let url = url::Url::parse(text)
-        .map_err(|error| Error::config(format!("invalid base URL {text:?}: {error}")).with_source(error))?;
+    let url = url::Url::parse(text).map_err(|error| {
+        Error::config(format!(
+            "invalid base URL {text:?}: {error}; expected an absolute URL such as http://{text}"
+        ))
+        .with_source(error)
+    })?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
         return Err(Error::config(format!(
             "invalid base URL {text:?}: expected an absolute http or https URL"
@@ -228,15 +236,18 @@ impl Client {
         &self.base_url
     }
 
-    /// The generated low-level client, for operations or options this layer
-    /// does not offer. Its calls take the `X-Version` value as an argument
+    /// The generated low-level client, [`generated::Client`], for operations
+    /// or options this layer does not offer (the deprecated PUT update, say). Its calls take the `X-Version` value as an argument
     /// and get the token, headers and timeout of this client.
     pub fn generated(&self) -> &generated::Client {
         &self.api
     }
 
     /// Creates a plugin integration. When it is enabled (the default),
-    /// Productboard first probes the action URL.
+    /// Productboard first probes the action URL, so the receiver must be
+    /// running. To skip the probe, create it with
+    /// `.status(IntegrationStatus::Disabled)` and enable it later with
+    /// [`Client::update_integration`].
     ///
     /// # Errors
     ///
@@ -360,7 +371,10 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// The first failing page's error; no partial list is returned.
+    /// The first failing page's error; no partial list is returned. An
+    /// integration that does not exist gives 404 with
+    /// `pluginIntegration.notFound` (a status the public spec does not list
+    /// for this operation).
     pub async fn list_connections(&self, integration: Uuid) -> Result<Vec<Connection>> {
         self.connections(integration).try_collect().await
     }
@@ -405,6 +419,9 @@ impl Client {
     ///
     /// The state is validated first, however it was built, and nothing is
     /// sent when it is invalid.
+    ///
+    /// Returns the connection as the API stored it; for `Initial`, a
+    /// [`Connection`] of this feature in state `Initial`.
     ///
     /// # Errors
     ///
@@ -516,7 +533,17 @@ fn request_for(state: &ConnectionState) -> StateRequest {
 type GeneratedResult<T> = std::result::Result<ResponseValue<T>, progenitor_client::Error<types::ErrorBody>>;
 
 /// Awaits a generated call and converts its outcome into this crate's types.
-async fn call<T: DeserializeOwned>(
+fn call<'a, T: DeserializeOwned + Send + 'a>(
+    operation: &'static str,
+    request: impl Future<Output = GeneratedResult<T>> + Send + 'a,
+) -> impl Future<Output = Result<T>> + Send + 'a {
+    // Boxed before the first poll, so the caller's future holds a pointer
+    // instead of the generated future's several kilobytes.
+    let request = Box::pin(request);
+    call_boxed(operation, request)
+}
+
+async fn call_boxed<T: DeserializeOwned>(
     operation: &'static str,
     request: impl Future<Output = GeneratedResult<T>>,
 ) -> Result<T> {
@@ -529,7 +556,14 @@ async fn call<T: DeserializeOwned>(
 }
 
 /// As [`call`], for operations whose success has no body (204).
-async fn call_empty(
+fn call_empty<'a>(
+    operation: &'static str,
+    request: impl Future<Output = GeneratedResult<()>> + Send + 'a,
+) -> impl Future<Output = Result<()>> + Send + 'a {
+    call_empty_boxed(operation, Box::pin(request))
+}
+
+async fn call_empty_boxed(
     operation: &'static str,
     request: impl Future<Output = GeneratedResult<()>>,
 ) -> Result<()> {

@@ -55,14 +55,11 @@ struct Inner {
     kind: ErrorKind,
     operation: Option<&'static str>,
     message: String,
-    validation: Option<ValidationDetail>,
+    /// Wire name of the field at fault, in this crate's dotted form.
+    field: Option<String>,
     response: Option<ResponseDetail>,
     attempts: Option<u32>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
-}
-
-struct ValidationDetail {
-    field: String,
 }
 
 struct ResponseDetail {
@@ -116,7 +113,7 @@ impl Error {
                 kind,
                 operation: None,
                 message: message.into(),
-                validation: None,
+                field: None,
                 response: None,
                 attempts: None,
                 source: None,
@@ -129,9 +126,9 @@ impl Error {
     /// `field` is the wire name of the value (for example `label`), and
     /// `problem` says what is wrong with it, including the limit.
     pub(crate) fn invalid(field: impl Into<String>, problem: impl fmt::Display) -> Self {
-        let field = field.into();
+        let field: String = field.into();
         let mut error = Error::new(ErrorKind::InvalidInput, format!("invalid `{field}`: {problem}"));
-        error.inner.validation = Some(ValidationDetail { field });
+        error.inner.field = Some(field);
         error
     }
 
@@ -202,6 +199,14 @@ impl Error {
         };
 
         let mut error = Error::new(ErrorKind::Api, message);
+        error.inner.field = errors.iter().find_map(|error| {
+            let source = error.source.as_ref()?;
+            source
+                .pointer
+                .as_deref()
+                .map(field_from_pointer)
+                .or_else(|| source.parameter.clone())
+        });
         error.inner.response = Some(ResponseDetail {
             status,
             headers,
@@ -313,16 +318,15 @@ impl Error {
         self.headers()?.get("x-request-id")?.to_str().ok()
     }
 
-    /// The wire name of the field at fault when the input was invalid
-    /// (for example `label` or `action.url`), or the field the API's
-    /// `source.pointer` names.
+    /// The wire name of the field at fault, such as `label`, `hoverLabel`
+    /// or `action.url`, whether this crate rejected the value or the API did.
+    ///
+    /// The API's `source.pointer` (`/data/action/url`) is given in the same
+    /// dotted form as the crate's own checks; [`api_errors`](Self::api_errors)
+    /// keeps the pointer as sent. For a rejected query or path parameter,
+    /// this is the parameter's name.
     pub fn field(&self) -> Option<&str> {
-        if let Some(validation) = &self.inner.validation {
-            return Some(&validation.field);
-        }
-        self.api_errors()
-            .iter()
-            .find_map(|error| error.source.as_ref()?.pointer.as_deref())
+        self.inner.field.as_deref()
     }
 
     /// Whether the request was rejected as invalid: by this crate before
@@ -376,6 +380,16 @@ impl Error {
     pub(crate) fn is_code(&self, code: &str) -> bool {
         self.code() == Some(code)
     }
+}
+
+/// Converts a JSON Pointer into the request body, such as `/data/action/url`
+/// or `/data/connection/label`, into the dotted field name this crate uses
+/// (`action.url`, `label`).
+fn field_from_pointer(pointer: &str) -> String {
+    let path = pointer.trim_start_matches('/');
+    let path = path.strip_prefix("data/").unwrap_or(path);
+    let path = path.strip_prefix("connection/").unwrap_or(path);
+    path.replace('/', ".")
 }
 
 fn describe_status(status: StatusCode) -> String {
@@ -433,5 +447,21 @@ impl std::error::Error for Error {
             .source
             .as_ref()
             .map(|source| source.as_ref() as &(dyn std::error::Error + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointer_to_field() {
+        assert_eq!(field_from_pointer("/data/action/url"), "action.url");
+        assert_eq!(field_from_pointer("/data/connection/label"), "label");
+        assert_eq!(
+            field_from_pointer("/data/initialState/label"),
+            "initialState.label"
+        );
+        assert_eq!(field_from_pointer("/data"), "data");
     }
 }

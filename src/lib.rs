@@ -37,6 +37,24 @@
 //! # }
 //! ```
 //!
+//! # Where to go next
+//!
+//! - [`Client`]: one method per operation, with retries, a rate limit and
+//!   timeouts (see [`ClientBuilder`]).
+//! - [`ConnectionState`]: the four button states and their limits.
+//! - [`callback`]: answering the probe and the action notifications. With
+//!   the `axum` feature, `callback::router` serves both and answers
+//!   `progress` for handlers that would miss Productboard's 5-second window.
+//! - [`Error`]: status, API error code, field and retry information.
+//! - The `productboard-plugin-integrations-fake` crate in this repository: a
+//!   stateful fake Productboard for tests, as a library and as a binary.
+//!
+//! # Features
+//!
+//! - `rustls` (default): HTTPS through rustls.
+//! - `native-tls`: HTTPS through the platform's TLS library.
+//! - `axum`: `callback::router`.
+//!
 //! The low-level client is generated at build time from the OpenAPI document
 //! in `openapi/plugin-integrations.json` and lives in [`generated`].
 
@@ -78,6 +96,7 @@ pub use state::{
     Color, Connected, ConnectionState, ErrorState, LABEL_MAX_CHARS, MESSAGE_MAX_CHARS, TARGET_URL_MAX_CHARS,
     TOOLTIP_MAX_CHARS, UnknownState,
 };
+#[doc(hidden)]
 pub use transport::Transport;
 
 /// Compiles the README's examples as doctests.

@@ -1,8 +1,8 @@
 //! Following `links.next` through a paginated list.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 
-use futures::Stream;
+use futures::{Stream, StreamExt};
 use url::Url;
 
 use crate::error::{Error, Result};
@@ -54,19 +54,17 @@ enum Cursor {
     Done,
 }
 
-struct State<T, F> {
+struct State<F> {
     base: Url,
     fetch: F,
     cursor: Cursor,
-    buffer: VecDeque<T>,
     seen: HashSet<String>,
-    /// An error found after a page arrived, yielded once its items are out.
-    pending: Option<Error>,
 }
 
 /// A stream of every item of a paginated list. `fetch(None)` loads the first
 /// page and `fetch(Some(url))` the page at a checked next link. Only one
-/// page is held in memory at a time.
+/// page is held in memory at a time, and each page's items are yielded
+/// before an error found in its `links.next`.
 pub(crate) fn stream<T, F, Fut>(base: Url, fetch: F) -> impl Stream<Item = Result<T>> + Send + 'static
 where
     T: Send + 'static,
@@ -77,38 +75,32 @@ where
         base,
         fetch,
         cursor: Cursor::First,
-        buffer: VecDeque::new(),
         seen: HashSet::new(),
-        pending: None,
     };
     futures::stream::unfold(state, |mut state| async move {
-        loop {
-            if let Some(item) = state.buffer.pop_front() {
-                return Some((Ok(item), state));
-            }
-            if let Some(error) = state.pending.take() {
-                return Some((Err(error), state));
-            }
-            let request = match std::mem::replace(&mut state.cursor, Cursor::Done) {
-                Cursor::Done => return None,
-                Cursor::First => None,
-                Cursor::Next(url) => Some(url),
-            };
+        let request = match std::mem::replace(&mut state.cursor, Cursor::Done) {
+            Cursor::Done => return None,
+            Cursor::First => None,
+            Cursor::Next(url) => Some(url),
+        };
 
-            let page = match (state.fetch)(request).await {
-                Ok(page) => page,
-                Err(error) => return Some((Err(error), state)),
-            };
-            match next_page(&state.base, page.next.as_deref(), &state.seen) {
-                Ok(Some(url)) => {
-                    state.seen.insert(url.as_str().to_string());
-                    state.cursor = Cursor::Next(url);
-                }
-                Ok(None) => {}
-                Err(error) => state.pending = Some(error),
+        let page = match (state.fetch)(request).await {
+            Ok(page) => page,
+            Err(error) => return Some(((Vec::new(), Some(error)), state)),
+        };
+        let mut pending = None;
+        match next_page(&state.base, page.next.as_deref(), &state.seen) {
+            Ok(Some(url)) => {
+                state.seen.insert(url.as_str().to_string());
+                state.cursor = Cursor::Next(url);
             }
-            state.buffer.extend(page.items);
+            Ok(None) => {}
+            Err(error) => pending = Some(error),
         }
+        Some(((page.items, pending), state))
+    })
+    .flat_map(|(items, pending): (Vec<T>, Option<Error>)| {
+        futures::stream::iter(items.into_iter().map(Ok).chain(pending.map(Err)))
     })
 }
 

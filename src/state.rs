@@ -364,24 +364,94 @@ impl Serialize for ConnectionState {
 
 impl<'de> Deserialize<'de> for ConnectionState {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut object = Map::<String, Value>::deserialize(deserializer)?;
-        let name = match object.get("state") {
-            Some(Value::String(name)) => name.clone(),
+        deserializer.deserialize_map(StateVisitor)
+    }
+}
+
+/// Keys of a state object that the crate reads, in the order of `StateKey::Known`.
+const STATE_KEYS: [&str; 8] = [
+    "state",
+    "label",
+    "hoverLabel",
+    "tooltip",
+    "color",
+    "targetUrl",
+    "message",
+    "debugDetail",
+];
+
+enum StateKey {
+    Known(usize),
+    Other(String),
+}
+
+impl<'de> Deserialize<'de> for StateKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl serde::de::Visitor<'_> for KeyVisitor {
+            type Value = StateKey;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<StateKey, E> {
+                Ok(match STATE_KEYS.iter().position(|known| *known == key) {
+                    Some(index) => StateKey::Known(index),
+                    None => StateKey::Other(key.to_string()),
+                })
+            }
+        }
+        deserializer.deserialize_identifier(KeyVisitor)
+    }
+}
+
+struct StateVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StateVisitor {
+    type Value = ConnectionState;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a connection state object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<ConnectionState, A::Error> {
+        let mut known: [Option<Value>; 8] = Default::default();
+        let mut other = Map::new();
+        while let Some(key) = map.next_key::<StateKey>()? {
+            match key {
+                StateKey::Known(index) => known[index] = Some(map.next_value()?),
+                StateKey::Other(key) => {
+                    other.insert(key, map.next_value()?);
+                }
+            }
+        }
+        let name = match known[0].take() {
+            Some(Value::String(name)) => name,
             Some(other) => {
-                return Err(D::Error::custom(format_args!(
+                return Err(A::Error::custom(format_args!(
                     "connection state: `state` must be a string, found {other}"
                 )));
             }
-            None => return Err(D::Error::custom("connection state: missing field `state`")),
+            None => return Err(A::Error::custom("connection state: missing field `state`")),
         };
-
+        let mut take = |index: usize, state: &str| -> Result<String, A::Error> {
+            let field = STATE_KEYS[index];
+            match known[index].take() {
+                Some(Value::String(text)) => Ok(text),
+                Some(other) => Err(A::Error::custom(format_args!(
+                    "connection state `{state}`: field `{field}` must be a string, found {other}"
+                ))),
+                None => Err(A::Error::custom(format_args!(
+                    "connection state `{state}`: missing field `{field}`"
+                ))),
+            }
+        };
         match name.as_str() {
             "connected" => {
-                let label = take_string::<D::Error>(&mut object, "connected", "label")?;
-                let hover_label = take_string::<D::Error>(&mut object, "connected", "hoverLabel")?;
-                let tooltip = take_string::<D::Error>(&mut object, "connected", "tooltip")?;
-                let color = take_string::<D::Error>(&mut object, "connected", "color")?;
-                let target_url = take_string::<D::Error>(&mut object, "connected", "targetUrl")?;
+                let label = take(1, "connected")?;
+                let hover_label = take(2, "connected")?;
+                let tooltip = take(3, "connected")?;
+                let color = take(4, "connected")?;
+                let target_url = take(5, "connected")?;
                 Ok(ConnectionState::Connected(Connected {
                     label,
                     hover_label,
@@ -391,8 +461,8 @@ impl<'de> Deserialize<'de> for ConnectionState {
                 }))
             }
             "error" => {
-                let message = take_string::<D::Error>(&mut object, "error", "message")?;
-                let debug_detail = match object.remove("debugDetail") {
+                let message = take(6, "error")?;
+                let debug_detail = match known[7].take() {
                     Some(Value::String(detail)) => Some(detail),
                     _ => None,
                 };
@@ -403,27 +473,19 @@ impl<'de> Deserialize<'de> for ConnectionState {
             }
             "progress" => Ok(ConnectionState::Progress),
             "initial" => Ok(ConnectionState::Initial),
-            _ => Ok(ConnectionState::Unknown(UnknownState {
-                name,
-                raw: Value::Object(object),
-            })),
+            _ => {
+                for (index, value) in known.into_iter().enumerate() {
+                    if let Some(value) = value {
+                        other.insert(STATE_KEYS[index].to_string(), value);
+                    }
+                }
+                other.insert("state".to_string(), Value::String(name.clone()));
+                Ok(ConnectionState::Unknown(UnknownState {
+                    name,
+                    raw: Value::Object(other),
+                }))
+            }
         }
-    }
-}
-
-fn take_string<E: serde::de::Error>(
-    object: &mut Map<String, Value>,
-    state: &str,
-    field: &str,
-) -> Result<String, E> {
-    match object.remove(field) {
-        Some(Value::String(text)) => Ok(text),
-        Some(other) => Err(E::custom(format_args!(
-            "connection state `{state}`: field `{field}` must be a string, found {other}"
-        ))),
-        None => Err(E::custom(format_args!(
-            "connection state `{state}`: missing field `{field}`"
-        ))),
     }
 }
 

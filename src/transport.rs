@@ -116,7 +116,11 @@ impl Transport {
 
         loop {
             // A body that cannot be cloned (a stream) cannot be resent.
-            let spare = request.try_clone();
+            let spare = if attempt <= self.retry.max_retries {
+                request.try_clone()
+            } else {
+                None
+            };
             if let Some(limiter) = &self.rate_limiter {
                 limiter.acquire().await;
             }
@@ -159,7 +163,7 @@ impl Transport {
                         response: result
                             .as_ref()
                             .ok()
-                            .map(|response| (response.status(), response.headers().clone())),
+                            .map(|response| (response.status(), headers_for_errors(response))),
                         attempts: attempt,
                     });
                     return result;
@@ -213,6 +217,20 @@ impl Transport {
     }
 }
 
+/// The response headers an error may need later. A success keeps only its
+/// content type, which is all a decode error reports, so the common path
+/// copies one header instead of the whole map.
+fn headers_for_errors(response: &Response) -> HeaderMap {
+    if !response.status().is_success() {
+        return response.headers().clone();
+    }
+    let mut kept = HeaderMap::new();
+    if let Some(content_type) = response.headers().get(header::CONTENT_TYPE) {
+        kept.insert(header::CONTENT_TYPE, content_type.clone());
+    }
+    kept
+}
+
 impl fmt::Debug for Transport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Transport")
@@ -235,6 +253,8 @@ impl ClientHooks<Transport> for generated::Client {
     }
 
     async fn exec(&self, request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
-        self.inner.execute(&self.client, request, info.operation_id).await
+        // Boxed so that every generated future stays small: the retry loop and
+        // the reqwest future inside it are several kilobytes.
+        Box::pin(self.inner.execute(&self.client, request, info.operation_id)).await
     }
 }

@@ -10,8 +10,9 @@ use crate::error::{Error, Result};
 pub(crate) fn length(field: &str, value: &str, min: usize, max: usize) -> Result<()> {
     let count = value.chars().count();
     if count < min {
+        let unit = if min == 1 { "character" } else { "characters" };
         let problem = if count == 0 {
-            format!("must not be empty (at least {min} characters)")
+            format!("must not be empty (at least {min} {unit})")
         } else {
             format!("is {count} characters long; the minimum is {min}")
         };

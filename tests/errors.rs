@@ -26,7 +26,9 @@ async fn documented_400_decodes() {
     assert_eq!(error.kind(), ErrorKind::Api);
     assert_eq!(error.status(), Some(400));
     assert_eq!(error.code(), Some("callback.probeFailed"));
-    assert_eq!(error.field(), Some("/data/action/url"));
+    assert_eq!(error.field(), Some("action.url"));
+    let pointer = error.api_errors()[0].source.as_ref().unwrap().pointer.as_deref();
+    assert_eq!(pointer, Some("/data/action/url"));
     assert!(error.is_validation());
     assert_eq!(error.operation(), Some("get_integration"));
     assert!(error.to_string().contains("callback.probeFailed"));
