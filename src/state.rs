@@ -368,7 +368,8 @@ impl<'de> Deserialize<'de> for ConnectionState {
     }
 }
 
-/// Keys of a state object that the crate reads, in the order of `StateKey::Known`.
+/// Keys of a state object that the crate reads. `StateKey::Known` holds an
+/// index into this array, named by the constants below.
 const STATE_KEYS: [&str; 8] = [
     "state",
     "label",
@@ -380,6 +381,15 @@ const STATE_KEYS: [&str; 8] = [
     "debugDetail",
 ];
 
+const STATE: usize = 0;
+const LABEL: usize = 1;
+const HOVER_LABEL: usize = 2;
+const TOOLTIP: usize = 3;
+const COLOR: usize = 4;
+const TARGET_URL: usize = 5;
+const MESSAGE: usize = 6;
+const DEBUG_DETAIL: usize = 7;
+
 enum StateKey {
     Known(usize),
     Other(String),
@@ -388,11 +398,14 @@ enum StateKey {
 impl<'de> Deserialize<'de> for StateKey {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct KeyVisitor;
+
         impl serde::de::Visitor<'_> for KeyVisitor {
             type Value = StateKey;
+
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a field name")
             }
+
             fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<StateKey, E> {
                 Ok(match STATE_KEYS.iter().position(|known| *known == key) {
                     Some(index) => StateKey::Known(index),
@@ -424,7 +437,7 @@ impl<'de> serde::de::Visitor<'de> for StateVisitor {
                 }
             }
         }
-        let name = match known[0].take() {
+        let name = match known[STATE].take() {
             Some(Value::String(name)) => name,
             Some(other) => {
                 return Err(A::Error::custom(format_args!(
@@ -447,11 +460,11 @@ impl<'de> serde::de::Visitor<'de> for StateVisitor {
         };
         match name.as_str() {
             "connected" => {
-                let label = take(1, "connected")?;
-                let hover_label = take(2, "connected")?;
-                let tooltip = take(3, "connected")?;
-                let color = take(4, "connected")?;
-                let target_url = take(5, "connected")?;
+                let label = take(LABEL, "connected")?;
+                let hover_label = take(HOVER_LABEL, "connected")?;
+                let tooltip = take(TOOLTIP, "connected")?;
+                let color = take(COLOR, "connected")?;
+                let target_url = take(TARGET_URL, "connected")?;
                 Ok(ConnectionState::Connected(Connected {
                     label,
                     hover_label,
@@ -461,8 +474,8 @@ impl<'de> serde::de::Visitor<'de> for StateVisitor {
                 }))
             }
             "error" => {
-                let message = take(6, "error")?;
-                let debug_detail = match known[7].take() {
+                let message = take(MESSAGE, "error")?;
+                let debug_detail = match known[DEBUG_DETAIL].take() {
                     Some(Value::String(detail)) => Some(detail),
                     _ => None,
                 };
