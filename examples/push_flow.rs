@@ -80,8 +80,10 @@ async fn run() -> Result<(), BoxError> {
     let feature = Uuid::new_v4();
     let after_push = fake.click(integration.id, feature, Click::Push).await?;
     println!(
-        "[2] user clicked Push       -> button: {}",
-        describe_wire(&after_push)
+        "[2] user clicked Push       -> button: {} (the ticket takes {} ms, past the {} ms deadline)",
+        describe_wire(&after_push),
+        TICKET_WORK.as_millis(),
+        DEADLINE.as_millis()
     );
     expect(
         after_push["state"] == "progress",
