@@ -39,9 +39,9 @@ pub enum ErrorKind {
     InvalidInput,
     /// The client was configured with an unusable value (missing token, bad base URL).
     Config,
-    /// The API answered with an error status.
+    /// The API returned an error status.
     Api,
-    /// The API answered, but the body could not be decoded.
+    /// The API responded, but the body could not be decoded.
     Decode,
     /// The request did not complete: connection failure, reset, or a broken body.
     Transport,
@@ -124,7 +124,7 @@ impl Error {
     /// Creates an error for a value rejected before sending.
     ///
     /// `field` is the wire name of the value (for example `label`), and
-    /// `problem` says what is wrong with it, including the limit.
+    /// `problem` describes what is wrong with it, including the limit.
     pub(crate) fn invalid(field: impl Into<String>, problem: impl fmt::Display) -> Self {
         let field: String = field.into();
         let mut error = Error::new(ErrorKind::InvalidInput, format!("invalid `{field}`: {problem}"));
