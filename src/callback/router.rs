@@ -213,6 +213,9 @@ async fn notify(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byt
 
     let key = (notification.integration_id, notification.feature.id);
     let started = shared.running.lock().expect("running set lock").insert(key);
+    // NOTE: the later notification is dropped, whatever its trigger: an
+    // unlink clicked while a push is still running has no effect, and the
+    // user clicks again once the push has finished.
     if !started {
         tracing::info!(
             integration = %key.0,
