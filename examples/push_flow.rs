@@ -4,9 +4,9 @@
 //!    `callback::router`.
 //! 2. Create a plugin integration; the fake probes the receiver.
 //! 3. Simulate a click on Push. Creating the ticket takes longer than the
-//!    receiver's deadline, so the router answers `progress` at once and sets
+//!    receiver's deadline, so the router responds `progress` at once and sets
 //!    the connection to `connected` through the API when the work is done.
-//! 4. Simulate a click on Unlink: the handler answers `initial` in time,
+//! 4. Simulate a click on Unlink: the handler returns `initial` in time,
 //!    which removes the connection.
 //!
 //! Run with `cargo run --example push_flow`. It exits with status 0 only
@@ -29,7 +29,7 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// The secret the fake sends as `Authorization` with every callback.
 const CALLBACK_SECRET: &str = "Bearer push-flow-example-secret";
 
-/// How long the receiver's handler may run before the router answers `progress`.
+/// How long the receiver's handler may run before the router responds `progress`.
 /// Productboard's own window is 5 s; the example keeps both short.
 const DEADLINE: Duration = Duration::from_millis(300);
 

@@ -1,4 +1,4 @@
-//! Helpers that answer Productboard's callbacks, independent of any web framework.
+//! Helpers that respond to Productboard's callbacks, independent of any web framework.
 //!
 //! Productboard calls the integration's action URL in two ways:
 //!
@@ -7,10 +7,10 @@
 //!   `Content-Type: text/plain` ([`PROBE_CONTENT_TYPE`]) and the token as the
 //!   body, unchanged: [`validation_token`] extracts it from the query string.
 //! - an **action notification**, a POST with a JSON body, when a user clicks a
-//!   button. Decode it with [`ActionNotification::from_json`], and answer 200
+//!   button. Decode it with [`ActionNotification::from_json`], and respond with 200
 //!   with `Content-Type: application/json` ([`RESPONSE_CONTENT_TYPE`]) and
 //!   [`response_body`] of the state to show. Productboard waits at most
-//!   5 seconds ([`ANSWER_DEADLINE`]); slower work answers
+//!   5 seconds ([`ANSWER_DEADLINE`]); slower work responds with
 //!   [`ConnectionState::Progress`] and sets the final state later with
 //!   [`Client::set_connection`](crate::Client::set_connection).
 //!
@@ -18,7 +18,7 @@
 //! header; check it with [`verify_authorization`].
 //!
 //! With the `axum` feature, `router` packages all of this, including a
-//! deadline guard that answers `progress` for slow work and sets the final
+//! deadline guard that responds `progress` for slow work and sets the final
 //! state later.
 //!
 //! ```
@@ -56,13 +56,13 @@ mod router;
 #[cfg(feature = "axum")]
 pub use router::{DEFAULT_BODY_LIMIT, DEFAULT_DEADLINE, HandlerError, ReceiverConfig, router};
 
-/// How long Productboard waits for the answer to a probe or an action notification.
+/// How long Productboard waits for the response to a probe or an action notification.
 pub const ANSWER_DEADLINE: Duration = Duration::from_secs(5);
 
-/// Content type of the probe's answer.
+/// Content type of the probe's response.
 pub const PROBE_CONTENT_TYPE: &str = "text/plain";
 
-/// Content type of the answer to an action notification.
+/// Content type of the response to an action notification.
 pub const RESPONSE_CONTENT_TYPE: &str = "application/json";
 
 /// The button a user clicked.
@@ -80,7 +80,7 @@ pub enum Trigger {
 }
 
 impl Trigger {
-    /// The wire name, such as `button.push`.
+    /// Returns the wire name, such as `button.push`.
     pub fn name(&self) -> &str {
         match self {
             Trigger::Push => "button.push",
@@ -211,7 +211,7 @@ impl ActionNotification {
     }
 }
 
-/// The body of the answer to an action notification:
+/// Builds the body of the response to an action notification:
 /// `{"data":{"connection":{"state":..}}}`.
 ///
 /// Answering [`ConnectionState::Initial`] removes the connection.
@@ -220,7 +220,7 @@ impl ActionNotification {
 ///
 /// An [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) error when
 /// the state breaks the API's limits (see [`ConnectionState::validate`]);
-/// Productboard would show such an answer as an error.
+/// Productboard would show such a response as an error.
 pub fn response_body(state: &ConnectionState) -> Result<Vec<u8>> {
     state.validate()?;
     let envelope = ResponseEnvelope {
@@ -230,7 +230,7 @@ pub fn response_body(state: &ConnectionState) -> Result<Vec<u8>> {
 }
 
 /// Extracts the probe's `validationToken` from a raw query string (the part
-/// after `?`), percent-decoded. The probe's answer body is this value,
+/// after `?`), percent-decoded. The probe's response body is this value,
 /// unchanged. Returns `None` when the query has no such parameter.
 pub fn validation_token(query: &str) -> Option<String> {
     url::form_urlencoded::parse(query.trim_start_matches('?').as_bytes())

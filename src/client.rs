@@ -231,12 +231,12 @@ impl Client {
         ClientBuilder::default()
     }
 
-    /// The base URL requests go to.
+    /// Returns the base URL that requests go to.
     pub fn base_url(&self) -> &url::Url {
         &self.base_url
     }
 
-    /// The generated low-level client, [`generated::Client`], for operations
+    /// Returns the generated low-level client, [`generated::Client`], for operations
     /// or options this layer does not offer (the deprecated PUT update, say). Its calls take the `X-Version` value as an argument
     /// and get the token, headers and timeout of this client.
     pub fn generated(&self) -> &generated::Client {
@@ -252,7 +252,7 @@ impl Client {
     /// # Errors
     ///
     /// An invalid field is rejected before sending (see
-    /// [`NewIntegration::validate`]). The API answers 400 with the code
+    /// [`NewIntegration::validate`]). The API returns 400 with the code
     /// `callback.probeFailed` when the probe failed and `callback.invalidUrl`
     /// when it cannot use the action URL.
     pub async fn create_integration(&self, integration: &NewIntegration) -> Result<Integration> {
@@ -537,7 +537,7 @@ fn call<'a, T: DeserializeOwned + Send + 'a>(
     operation: &'static str,
     request: impl Future<Output = GeneratedResult<T>> + Send + 'a,
 ) -> impl Future<Output = Result<T>> + Send + 'a {
-    // Boxed before the first poll, so the caller's future holds a pointer
+    // Boxed before the first poll, so the caller's future contains only a pointer
     // instead of the generated future's several kilobytes.
     let request = Box::pin(request);
     call_boxed(operation, request)
@@ -579,7 +579,7 @@ async fn call_empty_boxed(
     }
 }
 
-/// What a generated call's error becomes. A success status the spec does not
+/// Converts a generated call's error into this crate's error. A success status the spec does not
 /// list (200 instead of 201, say) is decoded as the expected type.
 async fn convert_error<T: DeserializeOwned>(
     error: progenitor_client::Error<types::ErrorBody>,

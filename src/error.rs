@@ -263,7 +263,7 @@ impl Error {
         self
     }
 
-    /// The category of the error.
+    /// Returns the category of the error.
     pub fn kind(&self) -> ErrorKind {
         self.inner.kind
     }
@@ -274,7 +274,7 @@ impl Error {
         self.inner.operation
     }
 
-    /// The HTTP status of the response, when there was one.
+    /// Returns the HTTP status of the response, when there was one.
     pub fn status(&self) -> Option<u16> {
         self.inner
             .response
@@ -282,7 +282,7 @@ impl Error {
             .map(|response| response.status.as_u16())
     }
 
-    /// The first API error code of the response, such as `pluginIntegration.notFound`.
+    /// Returns the first API error code of the response, such as `pluginIntegration.notFound`.
     pub fn code(&self) -> Option<&str> {
         self.api_errors()
             .iter()
@@ -300,12 +300,12 @@ impl Error {
             .unwrap_or_default()
     }
 
-    /// The response headers, when there was a response.
+    /// Returns the response headers, when there was a response.
     pub fn headers(&self) -> Option<&HeaderMap> {
         self.inner.response.as_ref().map(|response| &response.headers)
     }
 
-    /// The raw response body, when there was a response.
+    /// Returns the raw response body, when there was a response.
     pub fn body(&self) -> Option<&[u8]> {
         self.inner
             .response
@@ -329,23 +329,23 @@ impl Error {
         self.inner.field.as_deref()
     }
 
-    /// Whether the request was rejected as invalid: by this crate before
+    /// Returns whether the request was rejected as invalid: by this crate before
     /// anything was sent, or by the API with status 400.
     pub fn is_validation(&self) -> bool {
         self.inner.kind == ErrorKind::InvalidInput || self.status() == Some(400)
     }
 
-    /// Whether the API answered 404 (integration or connection not found).
+    /// Returns whether the API returned 404 (integration or connection not found).
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(404)
     }
 
-    /// Whether the API rejected the credentials (401 or 403).
+    /// Returns whether the API rejected the credentials (401 or 403).
     pub fn is_auth(&self) -> bool {
         matches!(self.status(), Some(401 | 403))
     }
 
-    /// Whether the request timed out.
+    /// Returns whether the request timed out.
     pub fn is_timeout(&self) -> bool {
         self.inner.kind == ErrorKind::Timeout
     }

@@ -32,7 +32,7 @@ pub enum IntegrationStatus {
 }
 
 impl IntegrationStatus {
-    /// The wire name, such as `enabled`.
+    /// Returns the wire name, such as `enabled`.
     pub fn name(&self) -> &str {
         match self {
             IntegrationStatus::Enabled => "enabled",
@@ -98,7 +98,7 @@ impl CallbackSecret {
         CallbackSecret(value.into())
     }
 
-    /// The secret itself. Keep it out of logs.
+    /// Returns the secret itself. Keep it out of logs.
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -110,7 +110,7 @@ impl fmt::Debug for CallbackSecret {
     }
 }
 
-/// Where and how Productboard reports clicks on an integration's buttons.
+/// Destination and format of the reports Productboard sends for clicks on an integration's buttons.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Action {
@@ -235,7 +235,7 @@ pub struct NewIntegration {
     /// Look of the push button of a feature without a connection.
     #[serde(rename = "initialState")]
     pub initial_button: InitialButton,
-    /// Where clicks are reported.
+    /// Destination of the click reports.
     pub action: Action,
 }
 

@@ -3,7 +3,7 @@
 //! A plugin integration adds a column of push buttons to Productboard's
 //! Features board. When a user clicks a button, Productboard sends an action
 //! notification to the integration's action URL, and the integrating system
-//! answers with the button's new [`ConnectionState`], or answers `progress`
+//! responds with the button's new [`ConnectionState`], or responds `progress`
 //! at once and sets the final state later with [`Client::set_connection`].
 //!
 //! ```no_run
@@ -43,7 +43,7 @@
 //!   timeouts (see [`ClientBuilder`]).
 //! - [`ConnectionState`]: the four button states and their limits.
 //! - [`callback`]: answering the probe and the action notifications. With
-//!   the `axum` feature, `callback::router` serves both and answers
+//!   the `axum` feature, `callback::router` serves both and responds
 //!   `progress` for handlers that would miss Productboard's 5-second window.
 //! - [`Error`]: status, API error code, field and retry information.
 //! - The `productboard-plugin-integrations-fake` crate in this repository: a

@@ -13,7 +13,7 @@ pub const DEFAULT_REQUESTS_PER_SECOND: u32 = 50;
 
 /// Spaces requests evenly at a fixed rate (a GCRA from `governor`).
 ///
-/// The burst is one request, so no window of one second ever holds more
+/// The burst is one request, so no window of one second ever contains more
 /// than the rate plus one, whatever the traffic before it.
 #[derive(Clone)]
 pub(crate) struct RateLimiter {

@@ -17,7 +17,7 @@ pub const DEFAULT_MAX_RETRIES: u32 = 3;
 /// First backoff wait; each later one doubles, plus up to 100 % jitter.
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 
-/// The longest single wait. A `Retry-After` asking for more ends the retries,
+/// Maximum single wait. A `Retry-After` asking for more ends the retries,
 /// and the error reports the requested wait through `Error::retry_after`.
 pub(crate) const MAX_WAIT: Duration = Duration::from_secs(30);
 
@@ -40,7 +40,7 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// The backoff waits, one per allowed retry, with jitter.
+    /// Returns the backoff waits, one per allowed retry, with jitter.
     pub(crate) fn backoff(&self) -> impl Iterator<Item = Duration> + use<> {
         ExponentialBuilder::default()
             .with_jitter()
@@ -55,7 +55,7 @@ impl RetryPolicy {
     }
 }
 
-/// What happened to one attempt, as far as retrying is concerned.
+/// Result of one attempt, as far as retrying is concerned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Outcome {
     /// A response arrived with this status.

@@ -38,11 +38,12 @@ pub const MESSAGE_MAX_CHARS: usize = 255;
 /// # Validity
 ///
 /// The constructors [`connected`](Self::connected) and [`error`](Self::error)
-/// check the API's limits. Decoding is lenient, so that a response from a
-/// newer or looser server never fails as a whole: over-long texts decode,
-/// and a state this crate does not know decodes to [`Unknown`](Self::Unknown)
-/// with its raw JSON. [`validate`](Self::validate) applies the limits again,
-/// and the client calls it before sending any state.
+/// check the API's limits. Decoding is lenient, so that values from a newer
+/// or looser server do not fail a whole response: over-long texts decode,
+/// an unknown color decodes to [`Color::Unknown`], and an unknown state
+/// decodes to [`Unknown`](Self::Unknown) with its raw JSON. A missing
+/// required field is still an error. [`validate`](Self::validate) applies
+/// the limits again, and the client calls it before sending any state.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ConnectionState {
@@ -79,7 +80,7 @@ pub struct Connected {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ErrorState {
-    /// Why the connection failed, shown to the user (1 to 255 characters).
+    /// Reason the connection failed, shown to the user (1 to 255 characters).
     pub message: String,
     /// Technical reason that Productboard adds when its own call to the
     /// action URL failed. Read-only: it is never serialized.
@@ -127,7 +128,7 @@ impl Color {
         Color::Purple,
     ];
 
-    /// The wire name, such as `blue`.
+    /// Returns the wire name, such as `blue`.
     pub fn name(&self) -> &str {
         match self {
             Color::Gray => "gray",
@@ -222,12 +223,12 @@ impl ErrorState {
 }
 
 impl UnknownState {
-    /// The state's wire name, such as `archived`.
+    /// Returns the state's wire name, such as `archived`.
     pub fn name(&self) -> &str {
         &self.name
     }
 
-    /// The state object exactly as received.
+    /// Returns the state object exactly as received.
     pub fn raw(&self) -> &Value {
         &self.raw
     }
@@ -285,7 +286,7 @@ impl ConnectionState {
         ConnectionState::Error(ErrorState::new(text))
     }
 
-    /// The wire name of the state: `connected`, `error`, `progress`,
+    /// Returns the wire name of the state: `connected`, `error`, `progress`,
     /// `initial`, or the received name of an unknown state.
     pub fn name(&self) -> &str {
         match self {
@@ -297,7 +298,7 @@ impl ConnectionState {
         }
     }
 
-    /// Whether this is [`ConnectionState::Initial`], which means no connection.
+    /// Returns whether this is [`ConnectionState::Initial`], which means no connection.
     pub fn is_initial(&self) -> bool {
         matches!(self, ConnectionState::Initial)
     }
@@ -368,7 +369,7 @@ impl<'de> Deserialize<'de> for ConnectionState {
     }
 }
 
-/// Keys of a state object that the crate reads. `StateKey::Known` holds an
+/// Keys of a state object that the crate reads. `StateKey::Known` contains an
 /// index into this array, named by the constants below.
 const STATE_KEYS: [&str; 8] = [
     "state",

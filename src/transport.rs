@@ -1,4 +1,4 @@
-//! What every request goes through: headers, timeout and response capture.
+//! The path every request takes: headers, timeout, rate limit, retries and response capture.
 //!
 //! The generated client builds each request from the spec; the hooks here
 //! (progenitor's `ClientHooks`) finish and send it. Keeping this in one place
@@ -217,7 +217,7 @@ impl Transport {
     }
 }
 
-/// The response headers an error may need later. A success keeps only its
+/// Copies the response headers an error may need later. A success keeps only its
 /// content type, which is all a decode error reports, so the common path
 /// copies one header instead of the whole map.
 fn headers_for_errors(response: &Response) -> HeaderMap {

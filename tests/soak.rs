@@ -1,5 +1,5 @@
 //! 10,000 calls against the fake Productboard with 5 % injected faults
-//! (429, 503 and requests that never get an answer).
+//! (429, 503 and requests that never get a response).
 //!
 //! Idempotent calls must all succeed through retries. A create that met a
 //! 503 or a timeout must fail without being resent, because it may have
@@ -74,7 +74,7 @@ async fn ten_thousand_calls_with_faults() {
     let fake = FakeProductboard::start().await.unwrap();
     let client = client_for(&fake);
 
-    // Creates meeting 503 or no answer: each fails once and is never resent.
+    // Creates meeting 503 or no response: each fails once and is never resent.
     let outcomes: Vec<bool> = futures::stream::iter(0..CREATES)
         .map(|call| {
             let client = client.clone();

@@ -1,4 +1,4 @@
-//! An axum router that answers Productboard's callbacks within its deadline.
+//! An axum router that responds to Productboard's callbacks within its deadline.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::{ActionNotification, PROBE_CONTENT_TYPE, RESPONSE_CONTENT_TYPE, response_body, validation_token};
 use crate::{CallbackSecret, Client, ConnectionState};
 
-/// Time a handler gets to answer directly when [`ReceiverConfig::deadline`]
+/// Time a handler gets to respond directly when [`ReceiverConfig::deadline`]
 /// is not set: safely below Productboard's 5-second window.
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(4);
 
@@ -64,7 +64,7 @@ impl ReceiverConfig {
         self
     }
 
-    /// Sets how long a handler may run before the router answers `progress`
+    /// Sets how long a handler may run before the router responds `progress`
     /// and lets it finish in the background. The default is
     /// [`DEFAULT_DEADLINE`].
     pub fn deadline(mut self, deadline: Duration) -> Self {
@@ -116,7 +116,7 @@ struct Shared {
 ///
 /// Productboard waits 5 seconds for the answer. A handler that finishes
 /// within [`ReceiverConfig::deadline`] (4 s by default) is answered
-/// directly. Otherwise the router answers `progress` at once, lets the
+/// directly. Otherwise the router responds `progress` at once, lets the
 /// handler run on, and sets its final state through
 /// [`Client::set_connection`], with the client's retries. A handler error
 /// becomes an `error` state with its message cut to 255 characters, as does
@@ -221,7 +221,7 @@ async fn notify(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byt
             integration = %key.0,
             feature = %key.1,
             trigger = %notification.trigger,
-            "a handler is already running for this feature; answering progress"
+            "a handler is already running for this feature; responded progress"
         );
         return answer(&ConnectionState::Progress);
     }
@@ -233,7 +233,7 @@ async fn notify(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Byt
             answer(&final_state(joined, key))
         }
         Err(_) => {
-            tracing::debug!(integration = %key.0, feature = %key.1, "handler passed the deadline; answering progress");
+            tracing::debug!(integration = %key.0, feature = %key.1, "handler passed the deadline; responded progress");
             tokio::spawn(finish_in_background(shared.clone(), key, work));
             answer(&ConnectionState::Progress)
         }
@@ -264,7 +264,7 @@ async fn finish_in_background(
 }
 
 /// The state to show for a finished handler: its state when valid, else an
-/// error state that says what went wrong.
+/// error state that describes what went wrong.
 fn final_state(
     joined: Result<Result<ConnectionState, HandlerError>, tokio::task::JoinError>,
     key: (Uuid, Uuid),
@@ -287,7 +287,7 @@ fn answer(state: &ConnectionState) -> Response {
         Ok(body) => ([(header::CONTENT_TYPE, RESPONSE_CONTENT_TYPE)], body).into_response(),
         Err(error) => {
             // `final_state` validates every state first, so this is not expected.
-            tracing::error!(%error, "could not encode the answer");
+            tracing::error!(%error, "could not encode the response");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }

@@ -100,9 +100,9 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts a server on 127.0.0.1 that answers with `script`, in order.
+    /// Starts a server on 127.0.0.1 that responds with `script`, in order.
     /// A request beyond the script gets a 599 whose body names it, so a test
-    /// that sends more than it expected fails with a message that says so.
+    /// that sends more than it expected fails with a message that shows it.
     pub async fn start(script: Vec<Scripted>) -> Server {
         let shared = Arc::new(Mutex::new(Shared {
             script: script.into(),

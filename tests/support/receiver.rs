@@ -1,4 +1,4 @@
-//! A callback receiver on loopback whose answers a test controls.
+//! A callback receiver on loopback whose responses a test controls.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -15,7 +15,7 @@ use productboard_plugin_integrations::{CallbackSecret, ConnectionState};
 /// The secret the receiver expects in `Authorization`.
 pub const SECRET: &str = "Bearer receiver-secret";
 
-/// How the receiver answers action notifications.
+/// Response the receiver sends to action notifications.
 #[derive(Clone)]
 pub struct Answer {
     pub state: ConnectionState,
